@@ -1,0 +1,52 @@
+# LedgerLink: `make run` starts the app, `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: run test test-fast lint format bench services install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+services:
+	@bash scripts/ensure_services.sh
+
+## Start web + Celery worker + beat on http://127.0.0.1:$(PORT) (demo mode: built-in sandbox).
+run: install services
+	$(BIN)/python manage.py migrate --noinput
+	@echo ""
+	@echo "  LedgerLink is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@echo ""
+	PATH=$(abspath $(BIN)):$$PATH PORT=$(PORT) DEBUG=$${DEBUG:-true} SANDBOX_LATENCY=$${SANDBOX_LATENCY:-0.05} $(BIN)/honcho start -f Procfile.dev
+
+## The whole test suite: unit, integration (sandbox over HTTP, real worker) and browser tests.
+test: install services
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+## Everything but the browser tests.
+test-fast: install services
+	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Prints performance figures; asserts nothing.
+bench: install services
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

@@ -1,0 +1,286 @@
+"""LedgerLink settings, read from the environment (see README "Configuration").
+
+``LEDGERLINK_ENV`` picks the mode. ``development`` (the default) has safe local defaults so
+``make run`` works on a fresh machine; ``production`` has no default for any secret and passes
+``manage.py check --deploy``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+from config.env import (
+    ImproperlyConfiguredEnv,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+ENVIRONMENT = env_str("LEDGERLINK_ENV", "development")
+if ENVIRONMENT not in ("development", "production"):
+    raise ImproperlyConfiguredEnv('LEDGERLINK_ENV must be "development" or "production".')
+PRODUCTION = ENVIRONMENT == "production"
+TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
+
+
+def env_dev(name: str, dev_default: str) -> str:
+    """Read a variable that has a default in development only; production requires it."""
+    return env_str(name) if PRODUCTION else env_str(name, dev_default)
+
+
+# --- Core -------------------------------------------------------------------------------------
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_dev("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-prod")
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The public base URL of this install; used for OAuth redirect URIs and the sandbox's own URLs.
+SITE_URL = env_dev("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "django_htmx",
+    "accounts",
+    "integrations",
+    "integrations.sandbox",
+    "sync",
+    "summaries",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.WorkspaceMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.workspace",
+            ],
+        },
+    },
+]
+
+# --- Database: Postgres only --------------------------------------------------------------------
+DATABASE_URL = env_dev("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ledgerlink")
+if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
+    raise ImproperlyConfiguredEnv(
+        "DATABASE_URL must be a postgres:// URL; LedgerLink needs Postgres."
+    )
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES["default"]["OPTIONS"] = {"connect_timeout": 5}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: Celery broker, cache, rate-limit buckets --------------------------------------------
+REDIS_URL = env_dev("REDIS_URL", "redis://127.0.0.1:6379/0")
+if not REDIS_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfiguredEnv("REDIS_URL must be a redis:// URL.")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Each test process gets its own prefix so rate-limit buckets never leak between runs.
+        "KEY_PREFIX": f"ledgerlink-test-{os.getpid()}" if TESTING else "ledgerlink",
+    }
+}
+
+# --- Auth (django-allauth, email login) ---------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "dashboard"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_ADAPTER = "accounts.adapter.WorkspaceAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_GET = False
+# Sign-up says plainly when an email is already registered (the product asks for clear errors);
+# login and password reset still give nothing away.
+ACCOUNT_PREVENT_ENUMERATION = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[LedgerLink] "
+# allauth's built-in rate limits stay on (its defaults); they use the Redis cache above.
+
+# --- Email: console in development, SMTP from the environment in production --------------------
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LedgerLink <no-reply@ledgerlink.localhost>")
+if PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# --- Secrets at rest ----------------------------------------------------------------------------
+# Fernet keys, newest first; older keys still decrypt so keys can be rotated.
+FIELD_ENCRYPTION_KEYS = env_list(
+    "FIELD_ENCRYPTION_KEYS",
+    [] if PRODUCTION else ["ZGV2LW9ubHktZmllbGQta2V5LWxlZGdlcmxpbmstMDE="],
+)
+if not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfiguredEnv("FIELD_ENCRYPTION_KEYS must list at least one Fernet key.")
+
+# --- Integrations -------------------------------------------------------------------------------
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", not PRODUCTION)
+_SANDBOX_BASE = f"{SITE_URL}/sandbox"
+QBO_CLIENT_ID = env_str("QBO_CLIENT_ID", "" if PRODUCTION else "sandbox-client-id")
+QBO_CLIENT_SECRET = env_str("QBO_CLIENT_SECRET", "" if PRODUCTION else "sandbox-client-secret")
+QBO_REDIRECT_URI = env_str("QBO_REDIRECT_URI", f"{SITE_URL}/integrations/quickbooks/callback/")
+QBO_ENVIRONMENT = env_str("QBO_ENVIRONMENT", "sandbox")
+if QBO_ENVIRONMENT not in ("sandbox", "production"):
+    raise ImproperlyConfiguredEnv('QBO_ENVIRONMENT must be "sandbox" or "production".')
+# Empty means Intuit's own endpoints for QBO_ENVIRONMENT.
+QBO_DISCOVERY_URL = env_str(
+    "QBO_DISCOVERY_URL",
+    f"{_SANDBOX_BASE}/intuit/.well-known/openid_configuration" if SANDBOX_ENABLED else "",
+)
+QBO_API_BASE_URL = env_str("QBO_API_BASE_URL", f"{_SANDBOX_BASE}/qbo/v3" if SANDBOX_ENABLED else "")
+LACRM_API_URL = env_str(
+    "LACRM_API_URL",
+    f"{_SANDBOX_BASE}/lacrm/v2/" if SANDBOX_ENABLED else "https://api.lessannoyingcrm.com/v2/",
+)
+LACRM_OAUTH_CLIENT_ID = env_str("LACRM_OAUTH_CLIENT_ID", "")
+LACRM_OAUTH_CLIENT_SECRET = env_str("LACRM_OAUTH_CLIENT_SECRET", "")
+LACRM_OAUTH_AUTHORIZE_URL = env_str(
+    "LACRM_OAUTH_AUTHORIZE_URL", "https://account.lessannoyingcrm.com/oauth/authorize.php"
+)
+LACRM_OAUTH_TOKEN_URL = env_str(
+    "LACRM_OAUTH_TOKEN_URL", "https://script.lessannoyingcrm.com/oauth/token.php"
+)
+# Seconds of artificial latency per sandbox call, so progress is visible in demo mode.
+SANDBOX_LATENCY = env_float("SANDBOX_LATENCY", 0.0)
+
+# --- Celery -------------------------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With acks_late, a task whose worker died is redelivered after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# --- I18N, static -------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Outside production whitenoise serves straight from the source folders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Security -----------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Logging: everything to stdout --------------------------------------------------------------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # urllib3 logs full URLs at DEBUG; keep it quiet so nothing sensitive leaks.
+        "urllib3": {"level": "WARNING"},
+        "requests_oauthlib": {"level": "WARNING"},
+        "intuitlib": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,23 @@
+"""Top-level URL routes."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+from sync import views as sync_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("dashboard/", sync_views.dashboard, name="dashboard"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("integrations/", include("integrations.urls")),
+    path("sync/", include("sync.urls")),
+    path("summaries/", include("summaries.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns += [path("sandbox/", include("integrations.sandbox.urls"))]

@@ -1,0 +1,5 @@
+"""URL routes of the built-in sandbox providers (served under /sandbox/ when SANDBOX_ENABLED)."""
+
+app_name = "sandbox"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""URL routes of the integrations app."""
+
+app_name = "integrations"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""URL routes of the summaries app."""
+
+app_name = "summaries"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""URL routes of the sync app."""
+
+app_name = "sync"
+
+urlpatterns: list = []

@@ -1,0 +1,100 @@
+"""Sign-up, workspaces and workspace scoping."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import Membership, User, Workspace
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = "/accounts/signup/"
+STRONG = "plum-orchard-4417-lantern"
+
+
+def test_signup_creates_exactly_one_workspace_and_owner_membership(client):
+    response = client.post(
+        SIGNUP, {"email": "Carol@Example.com", "password1": STRONG, "password2": STRONG}
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email__iexact="carol@example.com")
+    memberships = list(Membership.objects.filter(user=user))
+    assert len(memberships) == 1
+    assert memberships[0].role == Membership.Role.OWNER
+    assert Workspace.objects.count() == 1
+    assert memberships[0].workspace.name == "carol's workspace"
+    # Email verification is mandatory: a confirmation mail went out.
+    assert len(mail.outbox) == 1
+    assert "confirm" in mail.outbox[0].body.lower()
+
+
+def test_signup_with_taken_email_shows_error_and_creates_nothing(client, alice):
+    response = client.post(
+        SIGNUP, {"email": "ALICE@example.com", "password1": STRONG, "password2": STRONG}
+    )
+    assert response.status_code == 200
+    assert "already registered" in response.content.decode()
+    assert User.objects.count() == 1
+    assert Workspace.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "dave@example.com", "password1": "123", "password2": "123"}, "too short"),
+        (
+            {"email": "dave@example.com", "password1": "password123", "password2": "password123"},
+            "too common",
+        ),
+        ({"email": "not-an-email", "password1": STRONG, "password2": STRONG}, "valid email"),
+        (
+            {"email": "dave@example.com", "password1": STRONG, "password2": STRONG + "x"},
+            "same password",
+        ),
+    ],
+)
+def test_signup_bad_form_shows_error_and_creates_nothing(client, data, message):
+    response = client.post(SIGNUP, data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert User.objects.count() == 0
+    assert Workspace.objects.count() == 0
+
+
+def test_dashboard_requires_login(client):
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_dashboard_shows_workspace(alice_client, alice):
+    response = alice_client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert "Alice &amp; Co" in response.content.decode()
+
+
+def test_workspace_page_is_404_for_an_outsider(alice, bob, client):
+    alice_ws = alice.workspaces.get()
+    client.force_login(bob)
+    url = reverse("workspace_settings", kwargs={"workspace_id": alice_ws.id})
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"name": "Hijacked"}).status_code == 404
+    alice_ws.refresh_from_db()
+    assert alice_ws.name == "Alice & Co"
+
+
+def test_owner_renames_own_workspace(alice_client, alice):
+    ws = alice.workspaces.get()
+    url = reverse("workspace_settings", kwargs={"workspace_id": ws.id})
+    response = alice_client.post(url, {"name": "Alice Bookkeeping"})
+    assert response.status_code == 302
+    ws.refresh_from_db()
+    assert ws.name == "Alice Bookkeeping"
+
+
+def test_home_redirects_signed_in_users_to_dashboard(alice_client):
+    response = alice_client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
