@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "accounts",
     "integrations",
     "integrations.sandbox",
+    "integrations.sandbox.qbo",
+    "integrations.sandbox.lacrm",
     "sync",
     "summaries",
 ]

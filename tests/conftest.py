@@ -9,6 +9,9 @@ import pytest
 
 from tests.factories import UserFactory
 
+# Shared fixtures, one module per concern.
+pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_connections", "tests.fixtures_worker"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():

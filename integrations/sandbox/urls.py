@@ -1,5 +1,12 @@
-"""URL routes of the built-in sandbox providers (served under /sandbox/ when SANDBOX_ENABLED)."""
+"""URL routes of the built-in sandbox providers (served under /sandbox/ when SANDBOX_ENABLED).
 
-app_name = "sandbox"
+- ``intuit/…`` and ``qbo/v3/company/<realm>/…``: Intuit OAuth 2 and the QBO Accounting API
+- ``lacrm/v2/`` and ``lacrm/oauth/…``: the LACRM API v2 and its partner OAuth
+"""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("integrations.sandbox.qbo.urls")),
+    path("lacrm/", include("integrations.sandbox.lacrm.urls")),
+]

@@ -1,0 +1,120 @@
+"""Neutral records: what ``sync`` and ``summaries`` see of QuickBooks and Less Annoying CRM.
+
+The clients turn wire JSON into these plain, immutable values (``mapping.py`` of each provider)
+and back; nothing above ``integrations`` ever touches raw JSON. Adding a provider means writing a
+mapping to and from these records, not changing the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+QBO = "qbo"
+LACRM = "lacrm"
+SYSTEM_NAMES = {QBO: "QuickBooks", LACRM: "Less Annoying CRM"}
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One phone number; ``kind`` is one of work, mobile, home, fax, other."""
+
+    number: str
+    kind: str = "work"
+
+
+@dataclass(frozen=True)
+class Address:
+    """A postal address; ``kind`` is billing, shipping, work, home or other."""
+
+    lines: tuple[str, ...] = ()
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = ""
+    kind: str = "billing"
+
+    @property
+    def is_empty(self) -> bool:
+        return not any((any(self.lines), self.city, self.state, self.postal_code, self.country))
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    """A customer (QBO) or contact/company (LACRM), in neutral form.
+
+    ``emails``, ``phones``, ``websites`` and ``addresses`` are ordered, primary first. A record with
+    no person name is a company (``is_company``). ``id`` is the provider's id as a string (LACRM
+    uids are ~31 digits and must never become numbers).
+    """
+
+    system: str
+    id: str = ""
+    is_company: bool = False
+    display_name: str = ""
+    salutation: str = ""
+    first_name: str = ""
+    middle_name: str = ""
+    last_name: str = ""
+    suffix: str = ""
+    company_name: str = ""
+    job_title: str = ""
+    emails: tuple[str, ...] = ()
+    phones: tuple[Phone, ...] = ()
+    websites: tuple[str, ...] = ()
+    addresses: tuple[Address, ...] = ()
+    notes: str = ""
+    active: bool = True
+    # QBO sub-customers (jobs): the parent customer's id; empty for top-level records.
+    parent_id: str = ""
+    # QBO's optimistic-lock token; empty for LACRM.
+    sync_token: str = ""
+    updated_at: datetime | None = None
+
+    @property
+    def person_name(self) -> str:
+        """First, middle and last name joined, or ``""`` for a company."""
+        return " ".join(p for p in (self.first_name, self.middle_name, self.last_name) if p)
+
+    @property
+    def name(self) -> str:
+        """The name a person reads in logs: the person's name, else company, else display name."""
+        return self.person_name or self.company_name or self.display_name
+
+    @property
+    def primary_email(self) -> str:
+        return self.emails[0] if self.emails else ""
+
+
+@dataclass(frozen=True)
+class InvoiceRecord:
+    """An invoice of a QBO customer; amounts are Decimal in the invoice's own currency."""
+
+    id: str
+    customer_id: str
+    doc_number: str = ""
+    txn_date: date | None = None
+    due_date: date | None = None
+    total: Decimal = Decimal("0")
+    balance: Decimal = Decimal("0")
+    currency: str = "USD"
+
+
+@dataclass
+class CreateResult:
+    """The outcome of creating one record in a provider.
+
+    Exactly one of ``record`` (created, or adopted from an earlier attempt) and ``error`` is set.
+    ``notes`` are human remarks for the runtime log: values cut to fit, a DisplayName changed to
+    avoid a duplicate, an email Type dropped because the account rejected it.
+    """
+
+    key: str
+    record: ContactRecord | None = None
+    error: Exception | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None

@@ -1,0 +1,1 @@
+"""Sandbox lacrm provider state."""

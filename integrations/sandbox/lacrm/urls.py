@@ -1,0 +1,5 @@
+"""URL routes of the sandbox lacrm provider."""
+
+app_name = "sandbox_lacrm"
+
+urlpatterns: list = []

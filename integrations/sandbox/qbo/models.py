@@ -1,0 +1,1 @@
+"""Sandbox qbo provider state."""

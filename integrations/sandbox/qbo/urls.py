@@ -1,0 +1,5 @@
+"""URL routes of the sandbox qbo provider."""
+
+app_name = "sandbox_qbo"
+
+urlpatterns: list = []

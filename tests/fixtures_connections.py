@@ -1,0 +1,3 @@
+"""Shared pytest fixtures: connections."""
+
+from __future__ import annotations

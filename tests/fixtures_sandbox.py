@@ -1,0 +1,3 @@
+"""Shared pytest fixtures: sandbox."""
+
+from __future__ import annotations

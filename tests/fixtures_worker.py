@@ -1,0 +1,3 @@
+"""Shared pytest fixtures: worker."""
+
+from __future__ import annotations
