@@ -204,6 +204,10 @@ LACRM_OAUTH_AUTHORIZE_URL = env_str(
 LACRM_OAUTH_TOKEN_URL = env_str(
     "LACRM_OAUTH_TOKEN_URL", "https://script.lessannoyingcrm.com/oauth/token.php"
 )
+# requests-oauthlib refuses http:// API URLs; the built-in sandbox is served over plain http in
+# development and tests, so allow it there (never in production).
+if SANDBOX_ENABLED and not PRODUCTION:
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 # Seconds of artificial latency per sandbox call, so progress is visible in demo mode.
 SANDBOX_LATENCY = env_float("SANDBOX_LATENCY", 0.0)
 

@@ -10,7 +10,12 @@ import pytest
 from tests.factories import UserFactory
 
 # Shared fixtures, one module per concern.
-pytest_plugins = ["tests.fixtures_sandbox", "tests.fixtures_connections", "tests.fixtures_worker"]
+pytest_plugins = [
+    "tests.fixtures_sandbox",
+    "tests.fixtures_sandbox_lacrm",
+    "tests.fixtures_connections",
+    "tests.fixtures_worker",
+]
 
 
 @pytest.fixture(autouse=True)
