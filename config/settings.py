@@ -227,7 +227,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With acks_late, a task whose worker died is redelivered after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "recover-stale-runs": {"task": "sync.recover_stale_runs", "schedule": 30.0},
+}
+# A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.
+SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)
 
 # --- I18N, static -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

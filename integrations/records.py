@@ -118,3 +118,76 @@ class CreateResult:
     @property
     def ok(self) -> bool:
         return self.record is not None
+
+
+def record_to_dict(record: ContactRecord) -> dict:
+    """Serialise a record to JSON-safe data (for work items and ledger snapshots)."""
+    return {
+        "system": record.system,
+        "id": record.id,
+        "is_company": record.is_company,
+        "display_name": record.display_name,
+        "salutation": record.salutation,
+        "first_name": record.first_name,
+        "middle_name": record.middle_name,
+        "last_name": record.last_name,
+        "suffix": record.suffix,
+        "company_name": record.company_name,
+        "job_title": record.job_title,
+        "emails": list(record.emails),
+        "phones": [{"number": p.number, "kind": p.kind} for p in record.phones],
+        "websites": list(record.websites),
+        "addresses": [
+            {
+                "lines": list(a.lines),
+                "city": a.city,
+                "state": a.state,
+                "postal_code": a.postal_code,
+                "country": a.country,
+                "kind": a.kind,
+            }
+            for a in record.addresses
+        ],
+        "notes": record.notes,
+        "active": record.active,
+        "parent_id": record.parent_id,
+        "sync_token": record.sync_token,
+        "updated_at": record.updated_at.isoformat() if record.updated_at else None,
+    }
+
+
+def record_from_dict(data: dict) -> ContactRecord:
+    """Rebuild a record serialised by ``record_to_dict``."""
+    updated = data.get("updated_at")
+    return ContactRecord(
+        system=data["system"],
+        id=data.get("id", ""),
+        is_company=bool(data.get("is_company")),
+        display_name=data.get("display_name", ""),
+        salutation=data.get("salutation", ""),
+        first_name=data.get("first_name", ""),
+        middle_name=data.get("middle_name", ""),
+        last_name=data.get("last_name", ""),
+        suffix=data.get("suffix", ""),
+        company_name=data.get("company_name", ""),
+        job_title=data.get("job_title", ""),
+        emails=tuple(data.get("emails", ())),
+        phones=tuple(Phone(p["number"], p.get("kind", "work")) for p in data.get("phones", ())),
+        websites=tuple(data.get("websites", ())),
+        addresses=tuple(
+            Address(
+                lines=tuple(a.get("lines", ())),
+                city=a.get("city", ""),
+                state=a.get("state", ""),
+                postal_code=a.get("postal_code", ""),
+                country=a.get("country", ""),
+                kind=a.get("kind", "billing"),
+            )
+            for a in data.get("addresses", ())
+        ),
+        notes=data.get("notes", ""),
+        active=data.get("active", True),
+        parent_id=data.get("parent_id", ""),
+        sync_token=data.get("sync_token", ""),
+        updated_at=datetime.fromisoformat(updated) if updated else None,
+    )

@@ -1,13 +1,193 @@
-"""The dashboard: connections, the two actions, progress and runtime logs."""
+"""The dashboard: connections, the two actions, live progress, run history and runtime logs."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import csv
 
-from accounts.scoping import workspace_required
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.scoping import get_for_workspace, workspace_required
+from integrations import services
+from sync import runs
+from sync.models import SyncLogEntry, SyncRun
+
+LOG_FILTERS = {
+    "succeeded": ("Succeeded", SyncLogEntry.SUCCEEDED),
+    "already_matched": ("Already matched", ("already_matched",)),
+    "skipped": ("Skipped", SyncLogEntry.SKIPPED_GROUP),
+    "needs_review": ("Needs review", ("needs_review",)),
+    "failed": ("Failed", ("failed",)),
+}
+LOGS_PER_PAGE = 50
+
+
+def _action_state(workspace, active: SyncRun | None) -> dict:
+    """Whether each action button may be pressed now, and if not, why."""
+    status = services.connection_status(workspace)
+    problems = []
+    for key, label in (("qbo", "QuickBooks"), ("lacrm", "Less Annoying CRM")):
+        info = status[key]
+        if info.get("needs_reconnect"):
+            problems.append(f"{label} needs reconnecting")
+        elif not info.get("connected"):
+            problems.append(f"{label} is not connected")
+    if active is not None:
+        problems.append(f"{active.get_kind_display()} is {active.get_status_display().lower()}")
+    return {
+        "connections": status,
+        "can_start": not problems,
+        "blocked_reason": "; ".join(problems),
+    }
 
 
 @workspace_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "sync/dashboard.html")
+    workspace = request.workspace
+    active = runs.active_run(workspace)
+    history = list(SyncRun.objects.for_workspace(workspace).select_related("started_by")[:10])
+    current = active or (history[0] if history else None)
+    recent_logs = (
+        SyncLogEntry.objects.for_workspace(workspace).filter(run=current)[:15] if current else []
+    )
+    return render(
+        request,
+        "sync/dashboard.html",
+        {
+            **_action_state(workspace, active),
+            "active": active,
+            "current": current,
+            "history": history,
+            "recent_logs": recent_logs,
+            "first_run": not history,
+            "kinds": SyncRun.Kind,
+        },
+    )
+
+
+@workspace_required
+@require_POST
+def start(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in SyncRun.Kind.values:
+        raise Http404("Unknown run kind.")
+    state = _action_state(request.workspace, runs.active_run(request.workspace))
+    if not state["can_start"]:
+        messages.warning(request, f"Not started: {state['blocked_reason']}.")
+        return redirect("dashboard")
+    run, created = runs.start_run(request.workspace, kind, user=request.user)
+    if created:
+        messages.success(request, f"{run.get_kind_display()} started.")
+    else:
+        messages.info(request, f"{run.get_kind_display()} is already running.")
+    return redirect("dashboard")
+
+
+@workspace_required
+@require_POST
+def stop(request: HttpRequest, run_id) -> HttpResponse:
+    run = get_for_workspace(request, SyncRun, pk=run_id)
+    if run.is_active:
+        run = runs.request_stop(run)
+        messages.info(
+            request,
+            "Stopping after the contact in flight. Check the results, then click the button "
+            "again to continue where it left off.",
+        )
+    if request.htmx:
+        return render(request, "sync/_run_panel.html", {"current": run})
+    return redirect("dashboard")
+
+
+@workspace_required
+def run_panel(request: HttpRequest, run_id) -> HttpResponse:
+    """The live progress panel, polled by htmx while a run is active."""
+    run = get_for_workspace(request, SyncRun, pk=run_id)
+    response = render(request, "sync/_run_panel.html", {"current": run})
+    if not run.is_active and request.htmx:
+        # Refresh the whole dashboard once, so buttons and history catch up with the end state.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _filtered_logs(request: HttpRequest, run: SyncRun):
+    logs = SyncLogEntry.objects.for_workspace(request.workspace).filter(run=run)
+    outcome = request.GET.get("outcome", "")
+    if outcome in LOG_FILTERS:
+        logs = logs.filter(outcome__in=LOG_FILTERS[outcome][1])
+    query = request.GET.get("q", "").strip()
+    if query:
+        logs = logs.filter(
+            Q(record_name__icontains=query)
+            | Q(record_email__icontains=query)
+            | Q(record_id=query)
+            | Q(target_id=query)
+        )
+    return logs, outcome, query
+
+
+@workspace_required
+def run_detail(request: HttpRequest, run_id) -> HttpResponse:
+    run = get_for_workspace(request, SyncRun, pk=run_id)
+    logs, outcome, query = _filtered_logs(request, run)
+    page = Paginator(logs, LOGS_PER_PAGE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "sync/run_detail.html",
+        {
+            "current": run,
+            "page": page,
+            "filters": [(key, label) for key, (label, _) in LOG_FILTERS.items()],
+            "outcome": outcome,
+            "query": query,
+            "params": params.urlencode(),
+            "csv_url": reverse("sync:run_logs_csv", kwargs={"run_id": run.id})
+            + (f"?{params.urlencode()}" if params else ""),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@workspace_required
+def run_logs_csv(request: HttpRequest, run_id) -> StreamingHttpResponse:
+    run = get_for_workspace(request, SyncRun, pk=run_id)
+    logs, _, _ = _filtered_logs(request, run)
+    writer = csv.writer(_Echo())
+    header = ["time", "outcome", "system", "record id", "name", "email", "counterpart id"]
+    header += ["reason", "error code"]
+
+    def rows():
+        yield writer.writerow(header)
+        for entry in logs.order_by("at", "id").iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    entry.at.isoformat(),
+                    entry.get_outcome_display(),
+                    entry.system,
+                    entry.record_id,
+                    _csv_safe(entry.record_name),
+                    _csv_safe(entry.record_email),
+                    entry.target_id,
+                    _csv_safe(entry.reason),
+                    entry.error_code,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="ledgerlink-run-{run.id}.csv"'
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas in names that came from the other systems."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
