@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import get_for_workspace, workspace_required
-from integrations import services
 from sync import runs
 from sync.models import SyncLogEntry, SyncRun
 
@@ -29,6 +28,8 @@ LOGS_PER_PAGE = 50
 
 def _action_state(workspace, active: SyncRun | None) -> dict:
     """Whether each action button may be pressed now, and if not, why."""
+    from integrations import services
+
     status = services.connection_status(workspace)
     problems = []
     for key, label in (("qbo", "QuickBooks"), ("lacrm", "Less Annoying CRM")):
