@@ -99,6 +99,8 @@ class InvoiceRecord:
     total: Decimal = Decimal("0")
     balance: Decimal = Decimal("0")
     currency: str = "USD"
+    # CustomerRef.name as QBO sends it (the job's own name for a sub-customer's invoice).
+    customer_name: str = ""
 
 
 @dataclass

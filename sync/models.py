@@ -19,6 +19,7 @@ class SyncRun(models.Model):
     class Kind(models.TextChoices):
         CONTACTS = "contacts", "Sync New Contacts"
         INVOICE_SUMMARIES = "invoice_summaries", "Update Invoice Summaries"
+        FIELD_UPDATES = "field_updates", "Update Linked Records"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -102,6 +103,7 @@ class SyncWorkItem(models.Model):
         CREATE_IN_LACRM = "create_in_lacrm", "Create in Less Annoying CRM"
         CREATE_IN_QBO = "create_in_qbo", "Create in QuickBooks"
         POST_NOTE = "post_note", "Post invoice summary"
+        UPDATE_PAIR = "update_pair", "Update a linked pair's fields"
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -220,6 +222,8 @@ class ContactLink(models.Model):
     qbo_email = models.CharField(max_length=254, blank=True)
     lacrm_name = models.CharField(max_length=500, blank=True)
     lacrm_email = models.CharField(max_length=254, blank=True)
+    # The field values both sides agreed on after the last field update (design: "changes only").
+    synced_fields = models.JSONField(default=dict, blank=True)
     # Set when a record of this pair vanished or went inactive on its side: flagged, never unlinked.
     flag = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

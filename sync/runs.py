@@ -88,6 +88,7 @@ class RunHandler(Protocol):
 HANDLERS = {
     SyncRun.Kind.CONTACTS: "sync.contacts.ContactSyncHandler",
     SyncRun.Kind.INVOICE_SUMMARIES: "summaries.engine.SummaryHandler",
+    SyncRun.Kind.FIELD_UPDATES: "sync.field_updates.FieldUpdateHandler",
 }
 
 
