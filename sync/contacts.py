@@ -199,8 +199,36 @@ class ContactSyncHandler:
                     counts["needs_review"] += 1
         ContactLink.objects.bulk_create(new_links, batch_size=1000)
 
+        # A LACRM contact that matches a QBO customer we skipped (inactive, sub-customer) is that
+        # customer, not someone new: creating it would make a duplicate in QuickBooks.
+        lacrm_only = list(plan.lacrm_only)
+        if pulled.skipped and lacrm_only:
+            shadow = plan_matches(
+                [record for record, _ in pulled.skipped],
+                [pulled.lacrm[rid] for rid in lacrm_only],
+                no_email=sync_settings.no_email,
+            )
+            skipped_by_id = {record.id: (record, why) for record, why in pulled.skipped}
+            shadowed = {m.lacrm_id: m.qbo_id for m in shadow.links}
+            for review in shadow.reviews:
+                for rid in review.lacrm_ids:
+                    shadowed.setdefault(rid, review.qbo_ids[0])
+            for rid, qbo_id in shadowed.items():
+                customer, why = skipped_by_id[qbo_id]
+                entries.append(
+                    _entry(
+                        "skipped",
+                        pulled.lacrm[rid],
+                        f'Looks like QuickBooks customer "{customer.name}", which is skipped '
+                        f"({why[0].lower() + why[1:]}); not creating a duplicate",
+                        target_id=qbo_id,
+                    )
+                )
+                counts["skipped"] += 1
+            lacrm_only = [rid for rid in lacrm_only if rid not in shadowed]
+
         direction = sync_settings.direction
-        for system, ids in ((QBO, plan.qbo_only), (LACRM, plan.lacrm_only)):
+        for system, ids in ((QBO, plan.qbo_only), (LACRM, lacrm_only)):
             records = pulled.qbo if system == QBO else pulled.lacrm
             allowed = direction == SyncSettings.Direction.BOTH or direction == (
                 SyncSettings.Direction.QBO_TO_LACRM
