@@ -62,6 +62,9 @@ class SandboxCall(models.Model):
     operation = models.CharField(max_length=80)
     status = models.PositiveSmallIntegerField()
     items = models.PositiveIntegerField(default=0, help_text="Rows returned or items in a batch.")
+    # Time the provider spent on the request (latency knob included): benchmarks subtract it
+    # from a run's wall time to find LedgerLink's own share.
+    duration_ms = models.FloatField(default=0)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

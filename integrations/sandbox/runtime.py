@@ -6,6 +6,7 @@ like the real services' limits hold across all of a customer's workers.
 
 from __future__ import annotations
 
+import contextvars
 import random
 import time
 from contextlib import contextmanager
@@ -26,6 +27,10 @@ class Fault(Enum):
 
 
 _redis_client: redis.Redis | None = None
+# When the current sandbox request started (set by SandboxTimingMiddleware).
+request_started: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "sandbox_request_started", default=None
+)
 
 
 def _redis() -> redis.Redis:
@@ -85,6 +90,29 @@ def in_flight(bucket: str, limit: int):
 
 
 def record_call(system: str, account: str, operation: str, status: int, items: int = 0) -> None:
+    started = request_started.get()
+    duration = (time.perf_counter() - started) * 1000 if started is not None else 0.0
     SandboxCall.objects.create(
-        system=system, account=account or "", operation=operation[:80], status=status, items=items
+        system=system,
+        account=account or "",
+        operation=operation[:80],
+        status=status,
+        items=items,
+        duration_ms=duration,
     )
+
+
+class SandboxTimingMiddleware:
+    """Note when each /sandbox/ request starts, so the call log knows how long it took."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/sandbox/"):
+            return self.get_response(request)
+        token = request_started.set(time.perf_counter())
+        try:
+            return self.get_response(request)
+        finally:
+            request_started.reset(token)
