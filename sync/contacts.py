@@ -250,6 +250,24 @@ class ContactSyncHandler:
                     )
                     counts["skipped"] += 1
 
+        if sync_settings.update_fields:
+            # Keep address, phone and website of linked pairs in step in the same run.
+            from sync.field_updates import FieldUpdateHandler
+
+            pairs = [
+                row
+                for row in [*ledger, *new_links]
+                if row.state == ContactLink.State.LINKED
+                and row.qbo_id in pulled.qbo
+                and row.lacrm_id in pulled.lacrm
+            ]
+            updates, update_entries, _ = FieldUpdateHandler().plan_work(
+                run, pairs, pulled.qbo, pulled.lacrm, first_seq=len(items)
+            )
+            items.extend(updates)
+            entries.extend(update_entries)
+            counts["skipped"] += sum(1 for e in update_entries if e["outcome"] == "skipped")
+
         SyncWorkItem.objects.bulk_create(items, batch_size=1000)
         log_entries(run, entries, total=len(items), **counts)
 
@@ -268,6 +286,7 @@ class ContactSyncHandler:
     def process(self, run: SyncRun, items: list[SyncWorkItem], ctx: BatchContext) -> None:
         to_lacrm = [i for i in items if i.action == SyncWorkItem.Action.CREATE_IN_LACRM]
         to_qbo = [i for i in items if i.action == SyncWorkItem.Action.CREATE_IN_QBO]
+        updates = [i for i in items if i.action == SyncWorkItem.Action.UPDATE_PAIR]
         if to_lacrm:
             client = services.lacrm_client(run.workspace)
             for item in to_lacrm:
@@ -276,6 +295,10 @@ class ContactSyncHandler:
                 self._create_in_lacrm(run, item, client)
         if to_qbo:
             self._create_in_qbo(run, to_qbo, ctx)
+        if updates and not ctx.should_stop():
+            from sync.field_updates import FieldUpdateHandler
+
+            FieldUpdateHandler().process(run, updates, ctx)
 
     def _claim(self, run: SyncRun, item: SyncWorkItem, target: str) -> ContactLink | None:
         """Commit the outbox row for a create; None when the record is already handled."""

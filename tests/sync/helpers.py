@@ -20,6 +20,7 @@ OUTCOME_COUNTER = {
     "no_open_invoices": "skipped",
     "not_linked": "skipped",
     "unchanged": "skipped",
+    "updated": "updated",
 }
 
 
@@ -51,7 +52,7 @@ def assert_counters_match_logs(run: SyncRun) -> None:
     created = SyncLogEntry.objects.filter(run=run, outcome="created")
     assert run.created_in_lacrm == created.filter(system="qbo").count()
     assert run.created_in_qbo == created.filter(system="lacrm").count()
-    for counter in ("matched", "already_matched", "needs_review", "skipped", "failed"):
+    for counter in ("matched", "already_matched", "needs_review", "skipped", "failed", "updated"):
         assert getattr(run, counter) == expected[counter], counter
     per_item = ("created", "failed", "note_added", "throttled")
     item_logs = SyncLogEntry.objects.filter(run=run, outcome__in=per_item).count()
