@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sync import runs
+from sync import runs, schedule
 
 
 @shared_task(name="sync.plan_run")
@@ -20,3 +20,8 @@ def run_batch(run_id: str, batch_no: int) -> None:
 @shared_task(name="sync.recover_stale_runs")
 def recover_stale_runs() -> None:
     runs.recover_stale_runs()
+
+
+@shared_task(name="sync.start_scheduled_syncs")
+def start_scheduled_syncs() -> None:
+    schedule.start_scheduled_syncs()

@@ -2,14 +2,26 @@
 
 from django.urls import path
 
-from sync import views
+from sync import field_views, ledger_views, views
 
 app_name = "sync"
 
 urlpatterns = [
     path("start/<str:kind>/", views.start, name="start"),
+    path("updates/preview/", field_views.preview, name="field_preview"),
     path("runs/<uuid:run_id>/", views.run_detail, name="run_detail"),
     path("runs/<uuid:run_id>/stop/", views.stop, name="stop"),
     path("runs/<uuid:run_id>/panel/", views.run_panel, name="run_panel"),
     path("runs/<uuid:run_id>/logs.csv", views.run_logs_csv, name="run_logs_csv"),
+    # The match ledger, the review queue and the workspace's sync settings.
+    path("ledger/", ledger_views.ledger_list, name="ledger"),
+    path("ledger/link/", ledger_views.manual_link, name="manual_link"),
+    path("ledger/create/", ledger_views.create_counterpart, name="create_counterpart"),
+    path("ledger/<uuid:link_id>/", ledger_views.pair_detail, name="ledger_detail"),
+    path("ledger/<uuid:link_id>/unlink/", ledger_views.unlink, name="unlink"),
+    path("review/", ledger_views.review, name="review"),
+    path("review/<uuid:row_id>/link/", ledger_views.review_link, name="review_link"),
+    path("review/<uuid:row_id>/reject/", ledger_views.review_reject, name="review_reject"),
+    path("review/<uuid:row_id>/create/", ledger_views.review_create, name="review_create"),
+    path("settings/", ledger_views.sync_settings, name="settings"),
 ]
