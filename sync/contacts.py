@@ -392,7 +392,7 @@ class ContactSyncHandler:
             return
         record = record_from_dict(item.payload)
         # A retry of a create that may have happened: adopt what is there before creating.
-        adopted = _find_in_lacrm(client, record, run.workspace) if _was_attempted(link) else None
+        adopted = find_in_lacrm(client, record, run.workspace) if _was_attempted(link) else None
         if adopted is not None:
             result = CreateResult(
                 key=str(link.idempotency_key),
@@ -408,7 +408,7 @@ class ContactSyncHandler:
                     raise
                 if not exc.permanent:
                     # Timed out: the contact may exist after all. Adopt it if it does.
-                    found = _find_in_lacrm(client, record, run.workspace)
+                    found = find_in_lacrm(client, record, run.workspace)
                     if found is not None:
                         result = CreateResult(key=str(link.idempotency_key), record=found)
                         self._link_created(run, item, link, result)
@@ -462,7 +462,8 @@ def _missing_flag(row: ContactLink, qbo: ContactRecord | None, lacrm: ContactRec
         missing.append("the QuickBooks customer is inactive, a sub-customer or deleted")
     if row.lacrm_id and lacrm is None:
         missing.append("the LACRM contact was not found (deleted?)")
-    return ("; ".join(missing)).capitalize()[:200]
+    text = "; ".join(missing)
+    return (text[:1].upper() + text[1:])[:200]
 
 
 def _refresh_snapshot(row: ContactLink, qbo, lacrm, flag: str) -> bool:
@@ -483,7 +484,7 @@ def _mark_attempted(link: ContactLink) -> None:
     ContactLink.objects.filter(pk=link.pk).update(attempted_at=link.attempted_at)
 
 
-def _find_in_lacrm(client, record: ContactRecord, workspace) -> ContactRecord | None:
+def find_in_lacrm(client, record: ContactRecord, workspace) -> ContactRecord | None:
     """Find the contact an interrupted create may have made: same email, else same name."""
     email = normalize_email(record.primary_email)
     name = normalize_name(record.name)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from integrations import services
 from integrations.errors import IntegrationError
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord, CreateResult
-from sync.contacts import _find_in_lacrm
+from sync.contacts import find_in_lacrm
 from sync.ledger import OTHER, LedgerError, RecordRef, fetch_record, unreachable_message
 from sync.models import ContactLink, RejectedPair, SyncLogEntry, SyncRun
 from sync.review import ReviewCase, case_rows
@@ -289,7 +289,7 @@ def _send_create(workspace, client, target: str, row: ContactLink, record: Conta
         return client.create_customers([(key, record)])[0]
     if row.attempted_at is not None:
         # An earlier attempt may have created it: adopt before creating anything.
-        found = _find_in_lacrm(client, record, workspace)
+        found = find_in_lacrm(client, record, workspace)
         if found is not None:
             return CreateResult(key=key, record=found, notes=["adopted an earlier attempt"])
     row.attempted_at = timezone.now()
@@ -299,7 +299,7 @@ def _send_create(workspace, client, target: str, row: ContactLink, record: Conta
     except IntegrationError as exc:
         if exc.permanent or exc.connection_level:
             raise
-        found = _find_in_lacrm(client, record, workspace)
+        found = find_in_lacrm(client, record, workspace)
         if found is None:
             raise
         return CreateResult(key=key, record=found)
