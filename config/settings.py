@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "integrations.sandbox.runtime.SandboxTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,6 +205,11 @@ LACRM_OAUTH_AUTHORIZE_URL = env_str(
 LACRM_OAUTH_TOKEN_URL = env_str(
     "LACRM_OAUTH_TOKEN_URL", "https://script.lessannoyingcrm.com/oauth/token.php"
 )
+# In sandbox mode LACRM's partner OAuth endpoints default to the built-in sandbox provider.
+if SANDBOX_ENABLED and not os.environ.get("LACRM_OAUTH_AUTHORIZE_URL"):
+    LACRM_OAUTH_AUTHORIZE_URL = f"{_SANDBOX_BASE}/lacrm/oauth/authorize"
+if SANDBOX_ENABLED and not os.environ.get("LACRM_OAUTH_TOKEN_URL"):
+    LACRM_OAUTH_TOKEN_URL = f"{_SANDBOX_BASE}/lacrm/oauth/token"
 # requests-oauthlib refuses http:// API URLs; the built-in sandbox is served over plain http in
 # development and tests, so allow it there (never in production).
 if SANDBOX_ENABLED and not PRODUCTION:
@@ -229,6 +235,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "recover-stale-runs": {"task": "sync.recover_stale_runs", "schedule": 30.0},
+    "scheduled-syncs": {"task": "sync.start_scheduled_syncs", "schedule": 300.0},
 }
 # A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)

@@ -47,6 +47,11 @@ class RateLimited(IntegrationError):
 
     permanent = False
 
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        # Seconds the provider asked us to wait (``Retry-After``), when it said.
+        self.retry_after = retry_after
+
 
 class TransientError(IntegrationError):
     """A 5xx, a timeout or a connection reset that outlasted the retries."""

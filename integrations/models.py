@@ -1,1 +1,175 @@
-"""Models of the integrations app."""
+"""Connections of a workspace to QuickBooks Online and Less Annoying CRM.
+
+One row per workspace and system. Tokens and keys are encrypted at rest (``crypto.py``); a
+disconnected row keeps its ``realm_id`` so reconnecting a *different* QuickBooks company can be
+recognised and confirmed (the ledger belongs to one company).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.scoping import WorkspaceQuerySet
+from integrations.crypto import EncryptedTextField
+
+# Refresh an access token when less than this is left, so a call never starts with a token that
+# dies mid-flight.
+REFRESH_MARGIN = timedelta(minutes=5)
+
+
+class ConnectionStatus(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    RECONNECT_NEEDED = "reconnect_needed", "Reconnect needed"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class _Connection(models.Model):
+    """Fields and helpers shared by both connections."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.DISCONNECTED
+    )
+    # Why the connection is not usable, in words a user understands (never a token).
+    status_reason = models.CharField(max_length=300, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    access_token = EncryptedTextField()
+    refresh_token = EncryptedTextField()
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == ConnectionStatus.CONNECTED
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.status == ConnectionStatus.RECONNECT_NEEDED
+
+    def access_token_fresh(self, *, margin: timedelta = REFRESH_MARGIN) -> bool:
+        """True when the stored access token has more than ``margin`` left."""
+        return bool(
+            self.access_token
+            and self.access_expires_at
+            and self.access_expires_at - timezone.now() > margin
+        )
+
+    def store_tokens(
+        self, *, access_token: str, refresh_token: str, expires_in, refresh_expires_in
+    ) -> None:
+        """Keep a token response (not saved): tokens plus absolute expiry times."""
+        now = timezone.now()
+        self.access_token = access_token
+        self.refresh_token = refresh_token
+        self.access_expires_at = now + timedelta(seconds=int(expires_in or 3600))
+        self.refresh_expires_at = (
+            now + timedelta(seconds=int(refresh_expires_in)) if refresh_expires_in else None
+        )
+        self.last_refreshed_at = now
+
+    def clear_tokens(self) -> None:
+        """Forget every secret (not saved)."""
+        self.access_token = ""
+        self.refresh_token = ""
+        self.access_expires_at = None
+        self.refresh_expires_at = None
+
+
+class QuickBooksConnection(_Connection):
+    """The workspace's link to one QuickBooks Online company (realm)."""
+
+    realm_id = models.CharField(max_length=32, blank=True)
+    company_name = models.CharField(max_length=255, blank=True)
+    # A different company the user authorised while this one was (or had been) connected: held,
+    # tokens encrypted, until the user confirms the switch on the confirmation page.
+    pending_realm_id = models.CharField(max_length=32, blank=True)
+    pending_company_name = models.CharField(max_length=255, blank=True)
+    pending_access_token = EncryptedTextField()
+    pending_refresh_token = EncryptedTextField()
+    pending_expires_in = models.PositiveIntegerField(null=True, blank=True)
+    pending_refresh_expires_in = models.PositiveIntegerField(null=True, blank=True)
+    pending_at = models.DateTimeField(null=True, blank=True)
+    # Set when the user confirmed switching companies; the sync app resets the ledger then.
+    previous_realm_id = models.CharField(max_length=32, blank=True)
+    company_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "QuickBooks connection"
+        constraints = [
+            models.UniqueConstraint(fields=["workspace"], name="one_qbo_connection_per_workspace")
+        ]
+
+    def __str__(self) -> str:
+        return f"QuickBooks: {self.company_name or self.realm_id or '—'} ({self.status})"
+
+    @property
+    def has_pending_company(self) -> bool:
+        return bool(self.pending_realm_id and self.pending_refresh_token)
+
+    def clear_pending(self) -> None:
+        self.pending_realm_id = ""
+        self.pending_company_name = ""
+        self.pending_access_token = ""
+        self.pending_refresh_token = ""
+        self.pending_expires_in = None
+        self.pending_refresh_expires_in = None
+        self.pending_at = None
+
+
+class LacrmConnection(_Connection):
+    """The workspace's link to a Less Annoying CRM user, by API key or partner OAuth."""
+
+    class AuthKind(models.TextChoices):
+        API_KEY = "api_key", "API key"
+        OAUTH = "oauth", "OAuth"
+
+    auth_kind = models.CharField(max_length=10, choices=AuthKind.choices, default=AuthKind.API_KEY)
+    api_key = EncryptedTextField()
+    # LACRM UserIds are plain integers (unlike contact Uids); used as AssignedTo on creates.
+    lacrm_user_id = models.BigIntegerField(null=True, blank=True)
+    user_name = models.CharField(max_length=255, blank=True)
+    user_email = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "Less Annoying CRM connection"
+        constraints = [
+            models.UniqueConstraint(fields=["workspace"], name="one_lacrm_connection_per_workspace")
+        ]
+
+    def __str__(self) -> str:
+        return f"Less Annoying CRM: {self.user_name or self.user_email or '—'} ({self.status})"
+
+    @property
+    def label(self) -> str:
+        if self.user_name and self.user_email:
+            return f"{self.user_name} ({self.user_email})"
+        return (
+            self.user_name
+            or self.user_email
+            or (f"User {self.lacrm_user_id}" if self.lacrm_user_id else "")
+        )
+
+    def clear_tokens(self) -> None:
+        super().clear_tokens()
+        self.api_key = ""

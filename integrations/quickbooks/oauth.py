@@ -1,0 +1,247 @@
+"""Connecting QuickBooks: Intuit's OAuth 2 flow, token refresh under a row lock, revoke.
+
+The ``state`` of each attempt is random, kept in the session and popped on the callback, so a
+missing, forged or replayed callback stores nothing. Refreshes take ``SELECT … FOR UPDATE`` on
+the connection row, re-read it and refresh only if still needed (another worker may have done it
+meanwhile); the rotated refresh token is saved in the same transaction. ``invalid_grant`` marks
+the connection "reconnect needed".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from intuitlib.client import AuthClient
+from intuitlib.enums import Scopes
+from intuitlib.exceptions import AuthClientError
+
+from integrations.errors import NotConnected, ReconnectNeeded, TransientError
+from integrations.models import ConnectionStatus, QuickBooksConnection
+from integrations.records import QBO
+
+logger = logging.getLogger(__name__)
+
+SESSION_STATE = "integrations.qbo.oauth_state"
+# Seconds for every call to Intuit's OAuth endpoints (intuitlib sets none).
+OAUTH_TIMEOUT = 15.0
+RECONNECT_REASON = (
+    "QuickBooks no longer accepts this connection (the authorization expired or was revoked). "
+    "Reconnect QuickBooks."
+)
+
+
+class TimeoutAuthClient(AuthClient):
+    """intuitlib's AuthClient with a timeout on every request, discovery included."""
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs.setdefault("timeout", OAUTH_TIMEOUT)
+        return super().request(method, url, *args, **kwargs)
+
+
+def redirect_uri() -> str:
+    return settings.QBO_REDIRECT_URI
+
+
+def auth_client() -> TimeoutAuthClient:
+    """A fresh AuthClient (it fetches the discovery document: one GET, with a timeout)."""
+    environment = settings.QBO_DISCOVERY_URL or settings.QBO_ENVIRONMENT
+    try:
+        return TimeoutAuthClient(
+            settings.QBO_CLIENT_ID, settings.QBO_CLIENT_SECRET, redirect_uri(), environment
+        )
+    except (requests.RequestException, AuthClientError) as exc:
+        raise TransientError("Could not reach Intuit's sign-in service.", system=QBO) from exc
+
+
+def oauth_error_code(exc: AuthClientError) -> str:
+    """The ``error`` of an OAuth error body (``invalid_grant``…), or ``""``."""
+    try:
+        return str(json.loads(exc.content or b"{}").get("error", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
+# --- The browser flow ---------------------------------------------------------------------------
+
+
+def start_authorization(session) -> str:
+    """A new ``state`` in the session and the Intuit URL to send the user to."""
+    state = secrets.token_urlsafe(32)
+    session[SESSION_STATE] = state
+    return auth_client().get_authorization_url([Scopes.ACCOUNTING], state_token=state)
+
+
+def check_state(session, received: str | None) -> bool:
+    """Pop the session's state and compare it with the callback's, in constant time."""
+    expected = session.pop(SESSION_STATE, None)
+    if not expected or not received:
+        return False
+    return secrets.compare_digest(str(expected), str(received))
+
+
+@dataclass
+class TokenGrant:
+    """Tokens from a code exchange (kept only in memory until stored encrypted)."""
+
+    realm_id: str
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_expires_in: int | None
+
+    def __repr__(self) -> str:
+        return f"TokenGrant(realm_id={self.realm_id!r})"
+
+
+class CodeRejected(Exception):
+    """Intuit refused the authorization code (expired, used, or for another app)."""
+
+
+def exchange_code(code: str, realm_id: str) -> TokenGrant:
+    """Trade the callback's code for tokens."""
+    client = auth_client()
+    try:
+        client.get_bearer_token(code, realm_id=realm_id)
+    except AuthClientError as exc:
+        if 400 <= exc.status_code < 500:
+            raise CodeRejected(oauth_error_code(exc) or f"HTTP {exc.status_code}") from None
+        raise TransientError("Intuit's sign-in service had an error.", system=QBO) from None
+    except requests.RequestException as exc:
+        raise TransientError("Could not reach Intuit's sign-in service.", system=QBO) from exc
+    return TokenGrant(
+        realm_id=realm_id,
+        access_token=client.access_token,
+        refresh_token=client.refresh_token,
+        expires_in=int(client.expires_in or 3600),
+        refresh_expires_in=int(client.x_refresh_token_expires_in or 0) or None,
+    )
+
+
+def revoke(token: str) -> bool:
+    """Revoke a refresh (or access) token at Intuit; False when Intuit could not be reached."""
+    if not token:
+        return False
+    try:
+        auth_client().revoke(token=token)
+    except AuthClientError as exc:
+        # Already revoked or expired: nothing left to revoke.
+        logger.info("Intuit revoke answered HTTP %s", exc.status_code)
+        return exc.status_code == 400
+    except (requests.RequestException, TransientError):
+        logger.warning("Could not reach Intuit to revoke a token")
+        return False
+    return True
+
+
+# --- Tokens for API calls -----------------------------------------------------------------------
+
+
+def refresh_tokens(connection_id, *, rejected_token: str | None = None) -> str:
+    """Return a usable access token for the connection, refreshing it if (still) needed.
+
+    ``rejected_token`` is the token QBO just answered 401 to: refresh unless the stored token
+    is already a different, newer one (another worker refreshed first).
+    """
+    failure: Exception | None = None
+    with transaction.atomic():
+        conn = QuickBooksConnection.objects.select_for_update().filter(pk=connection_id).first()
+        if conn is None or conn.status == ConnectionStatus.DISCONNECTED or not conn.refresh_token:
+            raise NotConnected("QuickBooks is not connected.", system=QBO)
+        if conn.status == ConnectionStatus.RECONNECT_NEEDED:
+            raise ReconnectNeeded(conn.status_reason or RECONNECT_REASON, system=QBO)
+        if rejected_token is None and conn.access_token_fresh():
+            return conn.access_token
+        if (
+            rejected_token is not None
+            and conn.access_token != rejected_token
+            and conn.access_token_fresh(margin=timedelta(0))
+        ):
+            return conn.access_token
+        client = auth_client()
+        try:
+            client.refresh(refresh_token=conn.refresh_token)
+        except AuthClientError as exc:
+            if oauth_error_code(exc) == "invalid_grant" or exc.status_code == 401:
+                conn.status = ConnectionStatus.RECONNECT_NEEDED
+                conn.status_reason = RECONNECT_REASON
+                conn.clear_tokens()
+                conn.save()
+                logger.warning(
+                    "QBO connection %s: refresh token rejected, reconnect needed", conn.pk
+                )
+                failure = ReconnectNeeded(RECONNECT_REASON, code="invalid_grant", system=QBO)
+            else:
+                raise TransientError(
+                    f"Intuit could not refresh the QuickBooks token (HTTP {exc.status_code}).",
+                    system=QBO,
+                ) from None
+        except requests.RequestException as exc:
+            raise TransientError(
+                "Could not reach Intuit to refresh the token.", system=QBO
+            ) from exc
+        else:
+            conn.store_tokens(
+                access_token=client.access_token,
+                refresh_token=client.refresh_token or conn.refresh_token,
+                expires_in=client.expires_in,
+                refresh_expires_in=client.x_refresh_token_expires_in,
+            )
+            conn.save()
+            logger.info("QBO connection %s: access token refreshed", conn.pk)
+            return conn.access_token
+    # Raised after the block so the "reconnect needed" status is committed, not rolled back.
+    raise failure
+
+
+class ConnectionTokens:
+    """The ``TokenSource`` of a stored connection (see ``quickbooks.transport``)."""
+
+    def __init__(self, connection: QuickBooksConnection) -> None:
+        self.connection_id = connection.pk
+        self._token = connection.access_token if connection.access_token_fresh() else ""
+
+    def access_token(self) -> str:
+        if not self._token:
+            self._token = refresh_tokens(self.connection_id)
+        else:
+            # Cheap re-check so a long run picks up a refresh done elsewhere before expiry.
+            conn = (
+                QuickBooksConnection.objects.only("access_token", "access_expires_at", "status")
+                .filter(pk=self.connection_id)
+                .first()
+            )
+            if (
+                conn is None
+                or conn.status != ConnectionStatus.CONNECTED
+                or not conn.access_token_fresh()
+            ):
+                self._token = refresh_tokens(self.connection_id)
+            else:
+                self._token = conn.access_token
+        return self._token
+
+    def force_refresh(self, rejected_token: str) -> str:
+        self._token = refresh_tokens(self.connection_id, rejected_token=rejected_token)
+        return self._token
+
+
+class StaticTokens:
+    """A ``TokenSource`` for a token just obtained (the callback reads the company name)."""
+
+    def __init__(self, access_token: str) -> None:
+        self._token = access_token
+
+    def access_token(self) -> str:
+        return self._token
+
+    def force_refresh(self, rejected_token: str) -> str:
+        raise ReconnectNeeded(
+            "QuickBooks rejected the new token; please connect again.", system=QBO
+        )
