@@ -224,8 +224,18 @@ class SummaryHandler:
                         self._log(run, item, "failed", str(exc), error_code=exc.code[:40])
                         bump(run, processed=1, failed=1)
                     return
-                # Timed out: the note may exist. Keep the claim; the next attempt looks first.
-                raise
+                # Timed out: the note may exist. Keep the claim; the next run looks first.
+                with transaction.atomic():
+                    self._log(
+                        run,
+                        item,
+                        "failed",
+                        f"{exc} LedgerLink will check for this note on the next run "
+                        "before posting it again.",
+                        error_code=exc.code[:40],
+                    )
+                    bump(run, processed=1, failed=1)
+                return
         now = timezone.now()
         with transaction.atomic():
             ContactSummaryState.objects.filter(pk=state.pk).update(

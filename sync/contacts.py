@@ -27,7 +27,7 @@ from integrations.records import (
 )
 from sync.matching import plan_matches
 from sync.models import ContactLink, RejectedPair, SyncRun, SyncSettings, SyncWorkItem
-from sync.normalize import normalize_email, normalize_name
+from sync.normalize import normalize_company, normalize_email, normalize_name
 from sync.runs import BatchContext, bump, log_entries, log_entry
 
 logger = logging.getLogger(__name__)
@@ -226,6 +226,32 @@ class ContactSyncHandler:
                 )
                 counts["skipped"] += 1
             lacrm_only = [rid for rid in lacrm_only if rid not in shadowed]
+
+        # LACRM keeps a person's company as a company record of its own (creating a person with a
+        # "Company Name" makes one). QuickBooks keeps it on the customer instead, so such a
+        # record is not a customer to create: it would flood QuickBooks with copies.
+        companies_of_people = {
+            normalize_company(r.company_name)
+            for side in (pulled.qbo, pulled.lacrm)
+            for r in side.values()
+            if r.company_name and r.person_name
+        }
+        kept = []
+        for rid in lacrm_only:
+            record = pulled.lacrm[rid]
+            if record.is_company and normalize_company(record.name) in companies_of_people:
+                entries.append(
+                    _entry(
+                        "skipped",
+                        record,
+                        "Company record of a person's company; QuickBooks keeps the company "
+                        "on the customer (Company name), so no separate customer is created",
+                    )
+                )
+                counts["skipped"] += 1
+            else:
+                kept.append(rid)
+        lacrm_only = kept
 
         direction = sync_settings.direction
         for system, ids in ((QBO, plan.qbo_only), (LACRM, lacrm_only)):
@@ -431,8 +457,28 @@ class ContactSyncHandler:
         if not claimed:
             return
         client = services.qbo_client(run.workspace)
-        # One batch call; each item's requestid derives from its ledger key, so re-sending after a
-        # crash returns QuickBooks' original answer instead of creating a second customer.
+        # A create that was sent before (its worker died mid-call) may have happened: adopt the
+        # customer it made instead of sending it again.
+        to_send = []
+        for item, link in claimed:
+            record = record_from_dict(item.payload)
+            found = find_in_qbo(client, record, run.workspace) if _was_attempted(link) else None
+            if found is not None:
+                result = CreateResult(
+                    key=str(link.idempotency_key),
+                    record=found,
+                    notes=["adopted the customer made by an interrupted attempt"],
+                )
+                self._link_created(run, item, link, result)
+            else:
+                to_send.append((item, link))
+        claimed = to_send
+        if not claimed:
+            return
+        now = timezone.now()
+        ContactLink.objects.filter(pk__in=[link.pk for _, link in claimed]).update(attempted_at=now)
+        # One batch call; each item's requestid derives from its ledger key, so a retry of the
+        # same batch returns QuickBooks' original answer instead of creating a second customer.
         results = client.create_customers(
             [(str(link.idempotency_key), record_from_dict(item.payload)) for item, link in claimed]
         )
@@ -482,6 +528,25 @@ def _mark_attempted(link: ContactLink) -> None:
     """Record, before the call, that a create was sent (so a retry knows to search first)."""
     link.attempted_at = timezone.now()
     ContactLink.objects.filter(pk=link.pk).update(attempted_at=link.attempted_at)
+
+
+def find_in_qbo(client, record: ContactRecord, workspace) -> ContactRecord | None:
+    """Find the customer an interrupted create may have made: a name it would try, same email."""
+    email = normalize_email(record.primary_email)
+    name = normalize_name(record.name)
+    taken = set(
+        ContactLink.objects.for_workspace(workspace)
+        .filter(qbo_id__isnull=False)
+        .values_list("qbo_id", flat=True)
+    )
+    for candidate in client.find_possible_creations(record):
+        if candidate.id in taken:
+            continue
+        if email and email in {normalize_email(e) for e in candidate.emails}:
+            return candidate
+        if not email and not candidate.emails and normalize_name(candidate.name) == name:
+            return candidate
+    return None
 
 
 def find_in_lacrm(client, record: ContactRecord, workspace) -> ContactRecord | None:

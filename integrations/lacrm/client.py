@@ -187,6 +187,27 @@ class LacrmClient:
         )
         return [mapping.contact_to_record(c) for c in data.get("Results") or []]
 
+    def list_notes(self, contact_id: str) -> list[dict]:
+        """The contact's notes as ``{"id", "text", "created"}``, all pages."""
+        notes: list[dict] = []
+        page = 1
+        while True:
+            data = self.call(
+                "GetNotesAttachedToContact",
+                {"ContactId": str(contact_id), "MaxNumberOfResults": PAGE_SIZE, "Page": page},
+            )
+            for note in data.get("Results") or []:
+                notes.append(
+                    {
+                        "id": str(note.get("NoteId") or ""),
+                        "text": note.get("Note") or "",
+                        "created": note.get("DateCreated") or "",
+                    }
+                )
+            if not data.get("HasMoreResults"):
+                return notes
+            page += 1
+
     # --- writes ---------------------------------------------------------------------------------
 
     def _write_with_fallbacks(self, function: str, params: dict, notes: list[str]) -> Any:

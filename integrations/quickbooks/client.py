@@ -119,6 +119,42 @@ class QuickBooksClient:
         rows = (self._transport.query(sql).get("QueryResponse") or {}).get("Customer") or []
         return [mapping.customer_to_record(row) for row in rows]
 
+    def find_customers_by_names(self, display_names: Sequence[str]) -> list[ContactRecord]:
+        """Customers (active or not) holding any of ``display_names``, in one query."""
+        names = [name for name in dict.fromkeys(display_names) if name]
+        if not names:
+            return []
+        listed = ", ".join(_quote(name) for name in names)
+        sql = (
+            f"SELECT * FROM Customer WHERE DisplayName IN ({listed}) "  # noqa: S608
+            "AND Active IN (true, false) MAXRESULTS 1000"
+        )
+        rows = (self._transport.query(sql).get("QueryResponse") or {}).get("Customer") or []
+        return [mapping.customer_to_record(row) for row in rows]
+
+    def find_possible_creations(self, record: ContactRecord) -> list[ContactRecord]:
+        """Customers that a create of ``record`` could have made: any DisplayName it would try.
+
+        The engine calls this before re-sending a create that may have reached QuickBooks (the
+        worker died mid-call): a re-sent batch with other companions gets a new request id, so
+        QuickBooks' request-id replay cannot be relied on there.
+        """
+        return self.find_customers_by_names(mapping.display_name_candidates(record))
+
+    def get_customers(self, customer_ids: Sequence[str]) -> list[ContactRecord]:
+        """The customers (active or not) with these ids, 500 per query."""
+        ids = [str(i) for i in dict.fromkeys(customer_ids) if str(i).isdigit()]
+        records: list[ContactRecord] = []
+        for start in range(0, len(ids), 500):
+            listed = ", ".join(_quote(i) for i in ids[start : start + 500])
+            sql = (
+                f"SELECT * FROM Customer WHERE Id IN ({listed}) "  # noqa: S608
+                "AND Active IN (true, false) MAXRESULTS 1000"
+            )
+            rows = (self._transport.query(sql).get("QueryResponse") or {}).get("Customer") or []
+            records.extend(mapping.customer_to_record(row) for row in rows)
+        return records
+
     def iter_open_invoices(self) -> Iterator[InvoiceRecord]:
         """Every invoice with a balance, in one paged query for the whole company."""
         for row in self._paged("Invoice", " WHERE Balance > '0'"):
