@@ -285,7 +285,8 @@ def execute_batch(run_id: str, batch_no: int) -> None:
 
 def recover_stale_runs(stale_after: timedelta | None = None) -> list[str]:
     """Re-enqueue active runs whose worker died (stale heartbeat and nobody holds the lock)."""
-    stale_after = stale_after or timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
+    if stale_after is None:
+        stale_after = timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
     cutoff = timezone.now() - stale_after
     recovered = []
     candidates = SyncRun.objects.filter(status__in=ACTIVE_STATUSES).exclude(heartbeat_at__gt=cutoff)

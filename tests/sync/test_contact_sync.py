@@ -202,7 +202,12 @@ def test_killed_worker_leaves_no_duplicate_and_no_creating_row(
         kills += 1
         worker.start()
         # What beat's periodic check does; the dead worker's lock went with its connection.
-        wait_for(lambda: runs.recover_stale_runs(timedelta(0)), timeout=30)
+        wait_for(
+            lambda: runs.recover_stale_runs(timedelta(0))
+            or not SyncRun.objects.get(pk=run.pk).is_active,
+            timeout=30,
+            message=f"run not recovered: {SyncRun.objects.get(pk=run.pk).status}",
+        )
     assert kills >= 2
     finished(run, timeout=240)
     if run.status == SyncRun.Status.STOPPED:  # pragma: no cover - not expected
