@@ -14,35 +14,31 @@ company, and large blocks are cut down by hashing first. The rules, over records
    ``no_email="hold_for_review"`` sends every name-only link (a side lacks an email) to review.
    A name held by several records on a side is reviewed, without the people that every
    candidate rules out by a different email.
-4. Review: a close name (same last name and first initial, or a small edit distance) with the
-   same phone or company; company records with the same phone and close names; a person named
-   like a company record on the other side. Records joined by such pairs form one review.
+4. Review: a close name with the same phone or company, and the like (``sync.matching_review``).
 5. The rest is ``qbo_only`` / ``lacrm_only``: created on the other side.
 
-A rejected pair never links and never forms a review of exactly that pair. Every open record ends
-in exactly one of: a link, a review, ``qbo_only`` / ``lacrm_only``.
+A rejected pair ("not a match") never links, and every record in a review has a candidate in it
+that it was not rejected with: a record rejected with all the others is left out and carries on
+to the next rules, so a case whose every pair was rejected is never proposed again (a rejected
+pair may still sit in a larger review beside pairs that are not). Every open record ends in
+exactly one of: a link, a review, ``qbo_only`` / ``lacrm_only``.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-from collections import defaultdict
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 
 from integrations.records import ContactRecord
-from sync.normalize import RecordKeys, close_names, normalize_person_name, record_keys
+from sync.matching_review import UnionFind, add_to_index, review_uncertain
+from sync.normalize import RecordKeys, record_keys
 
 logger = logging.getLogger(__name__)
 
 EMAIL, NAME, EMAIL_NAME = "email", "name", "email+name"
 MATCH_BY_NAME, HOLD_FOR_REVIEW = "match_by_name", "hold_for_review"
-# Blocks up to this many pairs are compared pair by pair (edit distance included); larger ones
-# only within their (last name, first initial) sub-blocks.
-SMALL_BLOCK_PAIRS = 64
-# A sub-block larger than this is reviewed as a whole rather than compared pair by pair.
-MAX_SUB_BLOCK_PAIRS = 2500
 # At most this many "not a match" pairs are listed per name (the list is informational).
 MAX_NOT_MATCHES_PER_NAME = 20
 REJECTED_REASON = 'Marked "not a match" by a user'
@@ -76,41 +72,6 @@ class MatchPlan:
     qbo_only: list[str] = field(default_factory=list)
     lacrm_only: list[str] = field(default_factory=list)
     not_matches: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-class _UnionFind:
-    """Disjoint sets over ints, created on first use; iteration order is first-use order."""
-
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        parent = self.parent
-        root = parent.setdefault(x, x)
-        while root != parent[root]:
-            parent[root] = parent[parent[root]]
-            root = parent[root]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
-
-    def groups(self) -> list[list[int]]:
-        members: dict[int, list[int]] = {}
-        for node in self.parent:
-            members.setdefault(self.find(node), []).append(node)
-        return list(members.values())
-
-
-def _add(index: dict[str, list[int]], key: str, x: int) -> None:
-    """Append ``x`` under ``key`` (cheaper than ``setdefault``, which builds a list each call)."""
-    holders = index.get(key)
-    if holders is None:
-        index[key] = [x]
-    else:
-        holders.append(x)
 
 
 def _plural(count: int, side: str) -> str:
@@ -151,7 +112,15 @@ class _Planner:
         self.q_taken[i] = self.l_taken[j] = 1
         self.plan.links.append(Match(self.q[i].id, self.l[j].id, method, reason))
 
-    def review(self, qs, ls, reason: str) -> None:
+    def review(self, qs: list[int], ls: list[int], reason: str) -> bool:
+        """Hold ``qs`` and ``ls`` for review, less those every candidate was rejected with.
+
+        Returns whether a review was made: when one side is left empty, nobody is taken and the
+        records carry on to the next rules.
+        """
+        qs, ls = self.viable(qs, ls)
+        if not (qs and ls):
+            return False
         for i in qs:
             self.q_taken[i] = 1
         for j in ls:
@@ -159,6 +128,44 @@ class _Planner:
         self.plan.reviews.append(
             Review(tuple(self.q[i].id for i in qs), tuple(self.l[j].id for j in ls), reason)
         )
+        return True
+
+    def viable(self, qs: list[int], ls: list[int]) -> tuple[list[int], list[int]]:
+        """Drop, until none is left, each record rejected with every record on the other side.
+
+        Dropping one record can leave one on the other side with only rejected candidates, hence
+        the repetition. Only records with a rejection are looked at again, and only compared
+        when they have as many rejections as the other side has records: beyond one pass over
+        the candidates, the work is bounded by the number of rejected pairs.
+        """
+        if not self.rejected:
+            return qs, ls
+        q_set, l_set = set(qs), set(ls)
+        sides = [
+            ([i for i in qs if i in self.rejected_by_q], q_set, l_set, self.rejected_by_q),
+            ([j for j in ls if j in self.rejected_by_l], l_set, q_set, self.rejected_by_l),
+        ]
+        dropped = False
+        while True:
+            changed = False
+            for barred_ones, mine, theirs, barred_by in sides:
+                for x in barred_ones:
+                    barred = barred_by[x]
+                    if x in mine and len(barred) >= len(theirs) > 0 and theirs <= barred:
+                        mine.discard(x)
+                        changed = True
+            if not changed:
+                break
+            dropped = True
+        if not dropped:
+            return qs, ls
+        # The rejections that kept them out, listed like any other "not a match".
+        l_all = set(ls)
+        for i in sides[0][0]:
+            for j in self.rejected_by_q[i]:
+                if j in l_all and (i not in q_set or j not in l_set):
+                    self.not_match(i, j, REJECTED_REASON)
+        return [i for i in qs if i in q_set], [j for j in ls if j in l_set]
 
     def not_match(self, i: int, j: int, reason: str) -> None:
         # A rejected pair can come up under two rules; it is listed once.
@@ -189,13 +196,13 @@ class _Planner:
         q_index: dict[str, list[int]] = {}
         for i, keys in enumerate(self.qk):
             for email in keys.emails:
-                _add(q_index, email, i)
+                add_to_index(q_index, email, i)
         l_index: dict[str, list[int]] = {}
         for j, keys in enumerate(self.lk):
             for email in keys.emails if len(keys.emails) < 2 else sorted(keys.emails):
                 if email in q_index:
-                    _add(l_index, email, j)
-        groups = _UnionFind()
+                    add_to_index(l_index, email, j)
+        groups = UnionFind()
         n, qk, lk = self.n, self.qk, self.lk
         tangled: list[str] = []
         for email, ls in l_index.items():
@@ -249,11 +256,8 @@ class _Planner:
                         self.link(i, j, EMAIL_NAME, reason)
         left_q = [i for i in qs if not self.q_taken[i]]
         left_l = [j for j in ls if not self.l_taken[j]]
-        if not (left_q and left_l):
-            return  # One side's leftovers are not that email's owner: they carry on.
-        if len(left_q) == 1 and len(left_l) == 1 and (left_q[0], left_l[0]) in self.rejected:
-            self.not_match(left_q[0], left_l[0], REJECTED_REASON)
-            return
+        # With no leftovers on one side, those of the other are not that email's owner; nor is a
+        # record rejected with every candidate left (``review`` leaves it out). They carry on.
         who = [_plural(len(xs), side) for xs, side in ((qs, "q"), (ls, "l")) if len(xs) > 1]
         picked = len(left_q) + len(left_l) < len(qs) + len(ls)
         why = "; those left have different names" if picked else " and no name picks one pair"
@@ -268,7 +272,7 @@ class _Planner:
         for x in members:
             keys = keys_list[x]
             if keys.name_key and (among is None or keys.name_key in among[keys.is_company]):
-                _add(index[keys.is_company], keys.name_key, x)
+                add_to_index(index[keys.is_company], keys.name_key, x)
         return index
 
     def by_name(self) -> None:
@@ -342,106 +346,6 @@ class _Planner:
         who = f"{_plural(len(qs), 'q')} and {_plural(len(ls), 'l')}"
         self.review(sorted(q_in), sorted(l_in), f'{who} are named "{label}"')
 
-    # -- rule 4: plausible but uncertain -----------------------------------------------------
-
-    def close(self, i: int, j: int) -> bool:
-        a, b = self.qk[i], self.lk[j]
-        if a.is_company != b.is_company:
-            return False
-        if a.is_company:
-            return close_names(a.company_name, b.company_name, person=False)
-        return close_names(a.person_name, b.person_name)
-
-    def uncertain(self) -> None:
-        n = self.n
-        edges = _UnionFind()
-        reasons: dict[int, list[str]] = defaultdict(list)
-
-        def edge(i: int, j: int, reason: str) -> None:
-            if not self.ruled_out(i, j):
-                edges.union(i, n + j)
-                reasons[i].append(reason)
-
-        # Blocks are keyed by phone and by (a person's) company; only blocks that have records
-        # on both sides are kept, and only those are compared.
-        q_blocks = self.block_index(self.qk, self.q_taken)
-        l_blocks = self.block_index(self.lk, self.l_taken, among=q_blocks)
-        for kind, q_index, l_index in zip(("phone", "company"), q_blocks, l_blocks, strict=True):
-            for value, ls in l_index.items():
-                self.block(kind, value, q_index[value], ls, edge)
-        self.person_company(edge)
-        for members in edges.groups():
-            qs = sorted(x for x in members if x < n)
-            ls = sorted(x - n for x in members if x >= n)
-            if len(qs) == 1 and len(ls) == 1 and self.ruled_out(qs[0], ls[0]):
-                continue
-            said = dict.fromkeys(r for i in qs for r in reasons.get(i, ()))
-            self.review(qs, ls, "; ".join(list(said)[:3]))
-
-    @staticmethod
-    def block_index(keys_list, taken, among=None) -> tuple[dict, dict]:
-        """Open records by phone and by (a person's) company, optionally only keys in ``among``."""
-        phones: dict[str, list[int]] = {}
-        companies: dict[str, list[int]] = {}
-        for x, keys in enumerate(keys_list):
-            if taken[x]:
-                continue
-            for phone in keys.phones:
-                if among is None or phone in among[0]:
-                    _add(phones, phone, x)
-            company = keys.company_name
-            if company and not keys.is_company and (among is None or company in among[1]):
-                _add(companies, company, x)
-        return phones, companies
-
-    def block(self, kind: str, value: str, qs: list[int], ls: list[int], edge) -> None:
-        shared = f'Same {kind} "{value}"'
-        if len(qs) * len(ls) <= SMALL_BLOCK_PAIRS:
-            for i in qs:
-                for j in ls:
-                    if self.close(i, j):
-                        edge(i, j, f"{shared} and a close name ({self.names(i, j)})")
-            return
-        # A switchboard number or a big employer: hash on (last name, first initial) instead
-        # of comparing every pair.
-        subs: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
-        for side, keys_list, members in ((0, self.qk, qs), (1, self.lk, ls)):
-            for x in members:
-                person = keys_list[x].person_name
-                if person and not keys_list[x].is_company:
-                    sub = (person[0], person.rpartition(" ")[2])
-                    subs.setdefault(sub, ([], []))[side].append(x)
-        for sq, sl in subs.values():
-            if not (sq and sl):
-                continue
-            if len(sq) * len(sl) > MAX_SUB_BLOCK_PAIRS:
-                for i in sq:
-                    edge(i, sl[0], f"{shared} and many close names")
-                for j in sl:
-                    edge(sq[0], j, f"{shared} and many close names")
-                continue
-            for i in sq:
-                for j in sl:
-                    edge(i, j, f"{shared} and a close name ({self.names(i, j)})")
-
-    def person_company(self, edge) -> None:
-        """A person on one side named like a company record on the other: never auto-linked."""
-        for flip, (records, keys_list, taken) in enumerate(
-            ((self.q, self.qk, self.q_taken), (self.l, self.lk, self.l_taken))
-        ):
-            companies: dict[str, list[int]] = {}
-            for x, keys in enumerate(keys_list):
-                text = records[x].company_name or records[x].display_name
-                if keys.is_company and text and not taken[x]:
-                    _add(companies, normalize_person_name(text), x)
-            others, other_taken = (self.qk, self.q_taken) if flip else (self.lk, self.l_taken)
-            for y, keys in enumerate(others):
-                if companies and not keys.is_company and not other_taken[y]:
-                    for x in companies.get(keys.person_name, ()):
-                        i, j = (y, x) if flip else (x, y)
-                        what = "a person in one system, a company in the other"
-                        edge(i, j, f"{self.names(i, j)}: {what}")
-
 
 def plan_matches(
     qbo: Sequence[ContactRecord],
@@ -469,7 +373,7 @@ def plan_matches(
         planner = _Planner([*q_open.values()], [*l_open.values()], rejected_pairs, no_email)
         planner.by_email()
         planner.by_name()
-        planner.uncertain()
+        review_uncertain(planner)
     finally:
         if collecting:
             gc.enable()

@@ -220,11 +220,6 @@ def test_not_a_match_is_remembered_and_never_proposed_again(alice):
     assert not ContactLink.objects.filter(workspace=ws, state="linked").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync/matching.py email_group still reviews a shared-email group whose every pair "
-    "was rejected (reported to the lead); strict, so the fix turns this into a failure to remove",
-)
 def test_not_a_match_on_a_shared_email_case_is_never_proposed_again(alice):
     ws = ws_of(alice)
     qbo = [person(QBO, "1", "Ann", "Lee", "family@example.com")]

@@ -1,17 +1,14 @@
-"""The contact matcher's rules (design.md §5), one behaviour per test."""
+"""The contact matcher's link rules (design.md §5: email, shared email, name), one per test.
+
+Reviews of uncertain pairs and "not a match" decisions are in ``test_matching_reviews.py``.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from integrations.records import ContactRecord, Phone
-from sync.matching import (
-    MAX_SUB_BLOCK_PAIRS,
-    SMALL_BLOCK_PAIRS,
-    Match,
-    MatchPlan,
-    plan_matches,
-)
+from sync.matching import Match, MatchPlan, plan_matches
 
 
 def qbo(rid, first="", last="", email="", phone="", company="", is_company=False):
@@ -314,146 +311,7 @@ def test_a_person_at_a_company_does_not_link_to_that_company_record():
     assert plan.qbo_only == ["q1"] and plan.lacrm_only == ["l1"]
 
 
-# -- rule 4: plausible but uncertain ---------------------------------------------------------
-
-
-def test_same_phone_and_close_name_goes_to_review():
-    plan = plan_matches(
-        [qbo("q1", "John", "Smith", "john@one.example", phone="+1 (555) 123-4567")],
-        [lacrm("l1", "Jon", "Smith", "jon@two.example", phone="555.123.4567")],
-    )
-    assert plan.links == []
-    assert reviewed(plan) == {(("q1",), ("l1",))}
-    assert plan.reviews[0].reason == (
-        'Same phone "5551234567" and a close name ("John Smith" / "Jon Smith")'
-    )
-
-
-def test_same_phone_and_a_small_spelling_difference_goes_to_review():
-    plan = plan_matches(
-        [qbo("q1", "Katherine", "Smyth", phone="5551234567")],
-        [lacrm("l1", "Catherine", "Smyth", phone="5551234567")],
-    )
-    assert reviewed(plan) == {(("q1",), ("l1",))}
-
-
-def test_same_company_and_close_name_goes_to_review():
-    plan = plan_matches(
-        [qbo("q1", "Nick", "Brown", company="Acme Inc")],
-        [lacrm("l1", "Nicholas", "Brown", company="ACME LLC")],
-    )
-    assert reviewed(plan) == {(("q1",), ("l1",))}
-    assert plan.reviews[0].reason.startswith('Same company "acme" and a close name')
-
-
-def test_same_phone_with_an_unrelated_name_is_created_not_reviewed():
-    plan = plan_matches(
-        [qbo("q1", "Ann", "Lee", phone="5551234567")],
-        [lacrm("l1", "Bob", "Stone", phone="5551234567")],
-    )
-    assert plan.reviews == [] and plan.links == []
-    assert plan.qbo_only == ["q1"] and plan.lacrm_only == ["l1"]
-
-
-def test_close_name_without_a_shared_phone_or_company_is_created():
-    plan = plan_matches([qbo("q1", "John", "Smith")], [lacrm("l1", "Jon", "Smith")])
-    assert plan.reviews == [] and plan.links == []
-    assert plan.qbo_only == ["q1"] and plan.lacrm_only == ["l1"]
-
-
-def test_company_records_with_same_phone_and_close_names_go_to_review():
-    plan = plan_matches(
-        [qbo("q1", company="Acme Widgets", is_company=True, phone="5551234567")],
-        [lacrm("l1", company="Acme Widget", is_company=True, phone="555-123-4567")],
-    )
-    assert reviewed(plan) == {(("q1",), ("l1",))}
-
-
-def test_a_switchboard_number_only_joins_close_names():
-    # Far more pairs than SMALL_BLOCK_PAIRS share the number: only close names are candidates.
-    q = [qbo(f"q{k}", f"First{k}", f"Last{k}", phone="5550000000") for k in range(20)]
-    contacts = [lacrm(f"l{k}", f"Other{k}", f"Person{k}", phone="5550000000") for k in range(20)]
-    q.append(qbo("q-john", "John", "Smith", phone="5550000000"))
-    contacts.append(lacrm("l-jon", "Jon", "Smith", phone="5550000000"))
-    assert len(q) * len(contacts) > SMALL_BLOCK_PAIRS
-    plan = plan_matches(q, contacts)
-    assert reviewed(plan) == {(("q-john",), ("l-jon",))}
-    assert len(plan.qbo_only) == len(plan.lacrm_only) == 20
-
-
-def test_a_huge_block_of_close_names_is_reviewed_as_one_item():
-    size = int(MAX_SUB_BLOCK_PAIRS**0.5) + 1
-    q = [qbo(f"q{k}", "J", "Smith", f"q{k}@x.example", phone="5550000000") for k in range(size)]
-    contacts = [
-        lacrm(f"l{k}", "Jo", "Smith", f"l{k}@x.example", phone="5550000000") for k in range(size)
-    ]
-    plan = plan_matches(q, contacts)
-    assert len(plan.reviews) == 1
-    assert len(plan.reviews[0].qbo_ids) == len(plan.reviews[0].lacrm_ids) == size
-
-
-def test_close_names_chained_through_shared_phones_form_one_review():
-    plan = plan_matches(
-        [qbo("q1", "John", "Smith", phone="5551111111", email="a@x.example")],
-        [
-            lacrm("l1", "Jon", "Smith", phone="5551111111"),
-            lacrm("l2", "Johnny", "Smith", phone="5551111111"),
-        ],
-    )
-    assert reviewed(plan) == {(("q1",), ("l1", "l2"))}
-
-
-# -- rejected pairs and the ledger ------------------------------------------------------------
-
-
-def test_rejected_pair_is_never_linked_by_email():
-    plan = plan_matches(
-        [qbo("q1", "Ann", "Lee", "ann@x.example")],
-        [lacrm("l1", "Ann", "Lee", "ann@x.example")],
-        rejected_pairs={("q1", "l1")},
-    )
-    assert plan.links == [] and plan.reviews == []
-    assert plan.qbo_only == ["q1"] and plan.lacrm_only == ["l1"]
-    assert plan.not_matches == [("q1", "l1", 'Marked "not a match" by a user')]
-
-
-def test_rejected_pair_is_never_linked_by_name():
-    plan = plan_matches(
-        [qbo("q1", "Ann", "Lee")], [lacrm("l1", "Ann", "Lee")], rejected_pairs={("q1", "l1")}
-    )
-    assert plan.links == [] and plan.reviews == []
-    assert plan.qbo_only == ["q1"] and plan.lacrm_only == ["l1"]
-
-
-def test_rejected_pair_is_never_proposed_for_review_again():
-    plan = plan_matches(
-        [qbo("q1", "John", "Smith", phone="5551234567")],
-        [lacrm("l1", "Jon", "Smith", phone="5551234567")],
-        rejected_pairs={("q1", "l1")},
-    )
-    assert plan.reviews == []
-    assert plan.qbo_only == ["q1"] and plan.lacrm_only == ["l1"]
-
-
-def test_rejected_pair_leaves_the_other_candidates_to_their_own_fate():
-    plan = plan_matches(
-        [qbo("q1", "Ann", "Lee"), qbo("q2", "Ann", "Lee")],
-        [lacrm("l1", "Ann", "Lee")],
-        rejected_pairs={("q1", "l1")},
-    )
-    # q1 can no longer be l1; q2 still can, and the name is still duplicated: review q2 and l1.
-    assert reviewed(plan) == {(("q2",), ("l1",))}
-    assert plan.qbo_only == ["q1"]
-
-
-def test_rejected_pair_may_still_appear_inside_a_larger_review():
-    plan = plan_matches(
-        [qbo("q1", "Jane", "Doe", "a@acme.com"), qbo("q2", "Bob", "Doe", "a@acme.com")],
-        [lacrm("l1", "Robert", "Doe", "a@acme.com")],
-        rejected_pairs={("q2", "l1")},
-    )
-    # The address is still shared by two customers; only a review of exactly q2 + l1 is barred.
-    assert reviewed(plan) == {(("q1", "q2"), ("l1",))}
+# -- the ledger and odd inputs ------------------------------------------------------------
 
 
 def test_already_linked_ids_are_excluded_even_when_renamed():

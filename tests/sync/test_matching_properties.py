@@ -182,15 +182,38 @@ def test_every_open_record_lands_in_exactly_one_place(scenario):
     assert sorted(l_seen) == sorted(r.id for r in lacrm if r.id not in linked_l)
 
 
+def _assert_rejections_respected(plan: MatchPlan, rejected: set[tuple[str, str]]) -> None:
+    """No rejected pair links, and no review is made of rejected pairs only."""
+    assert not {(m.qbo_id, m.lacrm_id) for m in plan.links} & rejected
+    for review in plan.reviews:
+        cross = {(q, c) for q in review.qbo_ids for c in review.lacrm_ids}
+        assert not cross <= rejected, f"a review of rejected pairs only: {review}"
+        # Stronger: everyone in it has a candidate in it that they were not rejected with.
+        assert {q for q, _ in cross - rejected} == set(review.qbo_ids)
+        assert {c for _, c in cross - rejected} == set(review.lacrm_ids)
+
+
 @_SETTINGS
 @given(_scenarios())
 def test_rejected_pairs_never_link_nor_form_a_review_alone(scenario):
-    rejected = scenario[4]
-    plan = _plan(*scenario)
-    assert not {(m.qbo_id, m.lacrm_id) for m in plan.links} & rejected
-    for review in plan.reviews:
-        if len(review.qbo_ids) == len(review.lacrm_ids) == 1:
-            assert (review.qbo_ids[0], review.lacrm_ids[0]) not in rejected
+    _assert_rejections_respected(_plan(*scenario), scenario[4])
+
+
+@_SETTINGS
+@given(_scenarios(), st.data())
+def test_a_review_case_marked_not_a_match_is_never_proposed_again(scenario, data):
+    # What the review page does: "not a match" on a case rejects every pair across it.
+    qbo, lacrm, linked_q, linked_l, rejected, policy = scenario
+    first = _plan(*scenario)
+    assume(first.reviews)
+    picked = data.draw(st.lists(st.sampled_from(first.reviews), min_size=1, unique=True))
+    for review in picked:
+        rejected = rejected | {(q, c) for q in review.qbo_ids for c in review.lacrm_ids}
+    again = _plan(qbo, lacrm, linked_q, linked_l, rejected, policy)
+    _assert_rejections_respected(again, rejected)
+    for review in picked:
+        case = (frozenset(review.qbo_ids), frozenset(review.lacrm_ids))
+        assert case not in {(frozenset(r.qbo_ids), frozenset(r.lacrm_ids)) for r in again.reviews}
 
 
 @_SETTINGS
