@@ -44,14 +44,16 @@ def assert_one_counterpart_each(workspace, qbo, lacrm):
     """Every eligible record is in the ledger exactly once; linked ids exist on both sides.
 
     LACRM contacts that match a skipped (inactive or sub-) customer stay out of the ledger: the
-    latest run logged them as skipped instead of creating a duplicate in QuickBooks.
+    latest run logged them as skipped instead of creating a duplicate in QuickBooks. So do
+    contacts QuickBooks refused (logged as failed, with the reason).
     """
     rows = list(ContactLink.objects.filter(workspace=workspace))
     latest = SyncRun.objects.filter(workspace=workspace).order_by("-created_at").first()
+    # Skipped on purpose, or failed with a reason in the logs (bad data, e.g. an invalid email).
     shadowed = set(
-        SyncLogEntry.objects.filter(run=latest, outcome="skipped", system="lacrm").values_list(
-            "record_id", flat=True
-        )
+        SyncLogEntry.objects.filter(
+            run=latest, outcome__in=("skipped", "failed"), system="lacrm"
+        ).values_list("record_id", flat=True)
     )
     assert not [r for r in rows if r.state == ContactLink.State.CREATING]
     in_ledger_qbo = [r.qbo_id for r in rows if r.qbo_id]
