@@ -5,7 +5,12 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
+import pytest
+
 from integrations.sandbox.demo_data import build_dataset, demo_dataset
+from integrations.sandbox.qbo.faults import QboFault
+from integrations.sandbox.qbo.names import validate
+from sync.normalize import normalize_email, normalize_name
 
 
 def _qbo_by_display(data):
@@ -33,7 +38,7 @@ def _first_last(display: str) -> str:
 
 def test_demo_dataset_sizes_and_qbo_shapes():
     data = demo_dataset()
-    assert len(data.qbo_customers) == 60 and len(data.lacrm_contacts) == 50
+    assert len(data.qbo_customers) == 60 and len(data.lacrm_contacts) == 51
     assert data == demo_dataset()  # deterministic
     names = [c["DisplayName"].lower() for c in data.qbo_customers]
     assert len(set(names)) == len(names)  # QBO DisplayNames are unique
@@ -96,6 +101,26 @@ def test_demo_dataset_overlap_cases_exist():
     assert "Smith & Sons Hardware" in qbo and "Smith and Sons Hardware" in crm
     # No email on either side.
     assert "PrimaryEmailAddr" not in qbo["Grace Whitfield"] and not _emails(crm["Grace Whitfield"])
+
+
+def test_demo_dataset_has_one_contact_quickbooks_refuses():
+    data = demo_dataset()
+    crm = _lacrm_by_name(data)
+    frank = crm["Frank Delaney"]
+    assert data.lacrm_contacts[-1] is frank  # loaded last: the other records keep their ids
+    (email,) = _emails(frank)
+    # LedgerLink cannot match on it, and no QBO customer has his name: he is created in QBO...
+    assert normalize_email(email) == ""
+    qbo_names = {normalize_name(c["DisplayName"]) for c in data.qbo_customers}
+    assert normalize_name("Frank Delaney") not in qbo_names
+    # ...which the sandbox QuickBooks refuses, as Intuit does, with a reason a user can act on.
+    with pytest.raises(QboFault) as refused:
+        validate("Customer", "Frank Delaney", {"PrimaryEmailAddr": {"Address": email}})
+    assert refused.value.code == "2040" and "email" in refused.value.detail
+    # Every other LACRM email passes the same rule.
+    for contact in data.lacrm_contacts[:-1]:
+        for address in _emails(contact):
+            validate("Customer", "Someone", {"PrimaryEmailAddr": {"Address": address.strip()}})
 
 
 def test_build_dataset_sizes_and_overlap_ratio():

@@ -99,4 +99,4 @@ def test_clear_account_empties_only_that_account(db):
     account, _ = create_account(seed_demo=True)
     other, _ = create_account(seed_demo=True)
     clear_account(account)
-    assert not account.contacts.exists() and other.contacts.count() == 58
+    assert not account.contacts.exists() and other.contacts.count() == 59

@@ -1,7 +1,7 @@
 """Demo and benchmark data for the two sandbox systems (pure: no database, deterministic).
 
 ``demo_dataset()`` is the small, believable data a newcomer's sandbox starts with: 60 QBO
-customers (wire JSON) and 50 LACRM contacts (CreateContact parameters). 25 LACRM contacts are
+customers (wire JSON) and 51 LACRM contacts (CreateContact parameters). 25 LACRM contacts are
 the same person or company as a QBO customer, with the differences real data has; three more
 only look related (Priya Shah, Chris Taylor, Laura Bishop, below). Engine tests rely on these:
 
@@ -46,13 +46,18 @@ has one ("Novak Kitchen Remodel"). LACRM's Laura Bishop works at "Evergreen Prop
 LACRM, same email), Old Town Pottery and Jack Thornton (QBO only).
 
 LACRM persons whose "Company Name" has no company record make LACRM create one, so an account
-loaded with the demo contacts holds 50 + 8 records: Bennett Design Studio, Okafor Law Group, Rossi
+loaded with the demo contacts holds 51 + 8 records: Bennett Design Studio, Okafor Law Group, Rossi
 Bakery, Lakeside Dental, Brightpath Media, Evergreen Property Management, Sol Marketing and
 Goldberg Events (the first three are also the CompanyName of the QBO person customers Olivia
 Bennett, Samuel Okafor and Sofia Rossi, not QBO customers of their own). LACRM-only contacts
 include "Dr. Alan R. Foster Jr." (name parsing), "Garcia, Elena" (stored as Elena / Garcia) and
 Megan Ellis (two phones, birthday, multi-line background); QBO-only customers include Walter
 Jenkins (no email, no phone).
+
+A record QuickBooks refuses: LACRM-only Frank Delaney's email "frank@delaneyframing" lost its
+ending when it was typed. LACRM stores it; QuickBooks requires "@" and "." in an email and answers
+error 2040, so creating him in QBO fails and every demo sync logs one "failed" entry with the
+reason. He is loaded last, so the other records' ids do not depend on him.
 
 ``build_dataset()`` (in ``synthetic.py``) makes large synthetic sets for benchmarks.
 """

@@ -75,6 +75,9 @@ LACRM_PEOPLE = [
     ("Tomás Ortega", "tomas@ortegatile.example", "(520) 555-0180", ""),
 ]
 
+# An email QuickBooks rejects: it needs "@" and "." (the demo run's one "failed" entry).
+FRANK_EMAIL = "frank@delaneyframing"
+
 
 def _qbo_customers() -> list[dict[str, Any]]:
     customers = [
@@ -212,6 +215,9 @@ def _lacrm_contacts() -> list[dict[str, Any]]:
         cco("Sunrise Senior Living", "office@sunrisesl.example", where=A[7]),
         cco("Quantum Print Shop", "print@quantumprint.example", "(415) 555-0182"),
     ]
+    # Last, so every other record keeps its id. The address lost its ending when it was typed;
+    # LACRM stores it as is, QuickBooks refuses it (error 2040), so creating Frank there fails.
+    contacts.append(crm("Frank Delaney", FRANK_EMAIL, "(617) 555-0183", job="Carpenter"))
     return contacts
 
 
