@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import services
-from integrations.errors import IntegrationError
+from integrations.errors import IntegrationError, ValidationFailed
 from integrations.records import (
     LACRM,
     QBO,
@@ -398,6 +398,12 @@ class ContactSyncHandler:
 
     def _fail(self, run, item, link: ContactLink | None, error: Exception) -> None:
         record = record_from_dict(item.payload)
+        reason = str(error) or type(error).__name__
+        if isinstance(error, ValidationFailed):
+            reason = (
+                f"{reason.rstrip('.')}. Correct it in {SYSTEM_NAMES[record.system]}, then run "
+                "Sync New Contacts again."
+            )
         with transaction.atomic():
             if link is not None:
                 # Nothing was created: drop the outbox row so a later sync tries afresh.
@@ -407,7 +413,7 @@ class ContactSyncHandler:
                 item,
                 "failed",
                 record,
-                str(error) or type(error).__name__,
+                reason,
                 error_code=getattr(error, "code", "")[:40],
             )
             bump(run, processed=1, failed=1)

@@ -39,7 +39,7 @@ def _action_state(workspace, active: SyncRun | None) -> dict:
         elif not info.get("connected"):
             problems.append(f"{label} is not connected")
     if active is not None:
-        problems.append(f"{active.get_kind_display()} is {active.get_status_display().lower()}")
+        problems.append(f"{active.get_kind_display()} is in progress")
     return {
         "connections": status,
         "can_start": not problems,
@@ -108,7 +108,11 @@ def stop(request: HttpRequest, run_id) -> HttpResponse:
 def run_panel(request: HttpRequest, run_id) -> HttpResponse:
     """The live progress panel, polled by htmx while a run is active."""
     run = get_for_workspace(request, SyncRun, pk=run_id)
-    response = render(request, "sync/_run_panel.html", {"current": run})
+    response = render(
+        request,
+        "sync/_run_panel.html",
+        {"current": run, "on_detail_page": request.GET.get("detail") == "1"},
+    )
     if not run.is_active and request.htmx:
         # Refresh the whole dashboard once, so buttons and history catch up with the end state.
         response["HX-Refresh"] = "true"

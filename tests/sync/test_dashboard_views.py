@@ -66,7 +66,7 @@ def test_dashboard_shows_live_counters_and_stop_for_an_active_run(alice_client, 
     assert 'hx-trigger="every 2s"' in page
     assert '<b id="count-created-lacrm">9</b>' in page
     assert "12 of 40" in page
-    assert "Sync New Contacts is running" in page  # why the buttons are disabled
+    assert "Sync New Contacts is in progress" in page  # why the buttons are disabled
 
 
 def test_stop_moves_a_running_run_to_stopping(alice_client, alice_run):
