@@ -214,6 +214,16 @@ if SANDBOX_ENABLED and not os.environ.get("LACRM_OAUTH_TOKEN_URL"):
 # development and tests, so allow it there (never in production).
 if SANDBOX_ENABLED and not PRODUCTION:
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# Our own pacing of provider calls, shared by every worker through Redis. The defaults are
+# Intuit's published limits per realm and a safe budget per LACRM key.
+QBO_REQUESTS_PER_MINUTE = env_int("QBO_REQUESTS_PER_MINUTE", 500)
+QBO_MAX_IN_FLIGHT = env_int("QBO_MAX_IN_FLIGHT", 10)
+QBO_BATCHES_PER_MINUTE = env_int("QBO_BATCHES_PER_MINUTE", 40)
+LACRM_REQUESTS_PER_MINUTE = env_int("LACRM_REQUESTS_PER_MINUTE", 300)
+# Retries of transient errors (429, 5xx, timeouts): tries, then exponential back-off with jitter.
+INTEGRATION_RETRY_TRIES = env_int("INTEGRATION_RETRY_TRIES", 5)
+INTEGRATION_RETRY_BASE_SECONDS = env_float("INTEGRATION_RETRY_BASE_SECONDS", 0.5)
+INTEGRATION_RETRY_CAP_SECONDS = env_float("INTEGRATION_RETRY_CAP_SECONDS", 8.0)
 # Seconds of artificial latency per sandbox call, so progress is visible in demo mode.
 SANDBOX_LATENCY = env_float("SANDBOX_LATENCY", 0.0)
 
