@@ -24,7 +24,7 @@ run: install services
 	@echo ""
 	@echo "  LedgerLink is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@echo ""
-	PATH=$(abspath $(BIN)):$$PATH PORT=$(PORT) DEBUG=$${DEBUG:-true} SANDBOX_LATENCY=$${SANDBOX_LATENCY:-0.05} $(BIN)/honcho start -f Procfile.dev
+	PATH=$(abspath $(BIN)):$$PATH PORT=$(PORT) SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} DEBUG=$${DEBUG:-true} SANDBOX_LATENCY=$${SANDBOX_LATENCY:-0.05} $(BIN)/honcho start -f Procfile.dev
 
 ## The whole test suite: unit, integration (sandbox over HTTP, real worker) and browser tests.
 test: install services
