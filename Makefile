@@ -27,12 +27,13 @@ run: install services
 	PATH=$(abspath $(BIN)):$$PATH PORT=$(PORT) SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} DEBUG=$${DEBUG:-true} SANDBOX_LATENCY=$${SANDBOX_LATENCY:-0.05} $(BIN)/honcho start -f Procfile.dev
 
 ## The whole test suite: unit, integration (sandbox over HTTP, real worker) and browser tests.
+## Tests use Redis db 15 (their own broker queue), so a `make run` beside them keeps its tasks.
 test: install services
-	$(BIN)/pytest $(PYTEST_ARGS)
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} $(BIN)/pytest $(PYTEST_ARGS)
 
 ## Everything but the browser tests.
 test-fast: install services
-	$(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} $(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
