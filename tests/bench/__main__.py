@@ -1,0 +1,186 @@
+"""``make bench``: LedgerLink's performance figures, printed (nothing is asserted).
+
+Usage::
+
+    make bench                                  # everything (about 4 minutes on 2 cores)
+    .venv/bin/python -m tests.bench             # the same, after `manage.py migrate`
+    .venv/bin/python -m tests.bench matching    # one part: matching | clients | sync | summaries
+    .venv/bin/python -m tests.bench sync --customers 20000 --contacts 20000 --overlap 0.3
+
+Parts:
+
+- ``matching``: ``plan_matches`` on 100,000 QBO × 100,000 LACRM synthetic records with 40%
+  overlap: time and peak memory (``tests/bench/matching.py``; size with ``--match-size``).
+- ``clients``: HTTP requests per 1,000 customers read and created by the two API clients
+  (``tests/bench/clients.py``; ``--clients-read``, ``--clients-create``).
+- ``sync``: Sync New Contacts end to end — a dedicated database (``<DATABASE_URL name>_bench``,
+  dropped and re-created; or ``BENCH_DATABASE_URL``) and Redis db (``BENCH_REDIS_URL``, default
+  db 15 on ``REDIS_URL``'s server, flushed), gunicorn serving the sandbox over HTTP, one real Celery
+  worker, ``sandbox_seed``-style data (default 5,000 + 5,000, 40% overlap), both connections made
+  for real. Prints contacts created per minute, API calls per created contact per system against
+  the minimum the APIs allow, and the share of run time spent outside API calls. Rate limits
+  (our pacing and the sandbox's) are loosened so it finishes quickly, and the output says so and
+  prints what the real limits imply; ``--real-limits`` keeps them (slow: 15+ minutes).
+- ``summaries``: the sync above, then Update Invoice Summaries on the same data: API calls by
+  operation against ⌈open invoices/1000⌉ QBO queries + one LACRM call per note.
+
+Sizes also come from the environment (``make bench BENCH_CUSTOMERS=20000``): ``BENCH_CUSTOMERS``,
+``BENCH_CONTACTS``, ``BENCH_OVERLAP``, ``BENCH_MATCH_SIZE``, ``BENCH_CLIENTS_READ``,
+``BENCH_CLIENTS_CREATE``, ``BENCH_LATENCY_MS`` (``--latency-ms``: sandbox latency per call
+in the sync parts, default 0), ``BENCH_REAL_LIMITS=1``, ``BENCH_RUN_TIMEOUT`` (seconds a run may
+take, default 1800). Every part runs in its own process; the web server and the worker are
+stopped at the end, also on Ctrl-C or an error. Their logs stay in the printed temp folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+
+from tests.bench.harness import install_sigterm_handler
+
+logger = logging.getLogger(__name__)
+
+PARTS = ("matching", "clients", "sync", "summaries")
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench", description=__doc__.split("\n")[0]
+    )
+    # No ``choices``: with nargs="*" argparse would check the empty default against them.
+    parser.add_argument(
+        "parts", nargs="*", metavar="PART", help="matching | clients | sync | summaries (all)"
+    )
+    parser.add_argument("--customers", type=int, default=_env_int("BENCH_CUSTOMERS", 5000))
+    parser.add_argument("--contacts", type=int, default=_env_int("BENCH_CONTACTS", 5000))
+    parser.add_argument("--overlap", type=float, default=_env_float("BENCH_OVERLAP", 0.4))
+    parser.add_argument(
+        "--match-size",
+        type=int,
+        default=_env_int("BENCH_MATCH_SIZE", 100_000),
+        help="records per side for the matching part",
+    )
+    parser.add_argument("--clients-read", type=int, default=_env_int("BENCH_CLIENTS_READ", 5000))
+    parser.add_argument(
+        "--clients-create", type=int, default=_env_int("BENCH_CLIENTS_CREATE", 1000)
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=int,
+        default=_env_int("BENCH_LATENCY_MS", 0),
+        help="sandbox latency knob for the sync parts (default 0: the sandbox's own speed)",
+    )
+    parser.add_argument(
+        "--real-limits",
+        action="store_true",
+        default=os.environ.get("BENCH_REAL_LIMITS", "") not in ("", "0"),
+        help="keep Intuit's limits and our LACRM pace in the sync parts (slow)",
+    )
+    args = parser.parse_args(argv)
+    unknown = [p for p in args.parts if p not in PARTS]
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    return args
+
+
+def _flags(args: argparse.Namespace) -> list[str]:
+    flags = [
+        f"--customers={args.customers}",
+        f"--contacts={args.contacts}",
+        f"--overlap={args.overlap}",
+        f"--match-size={args.match_size}",
+        f"--clients-read={args.clients_read}",
+        f"--clients-create={args.clients_create}",
+        f"--latency-ms={args.latency_ms}",
+    ]
+    return [*flags, "--real-limits"] if args.real_limits else flags
+
+
+def run_part(part: str, args: argparse.Namespace) -> None:
+    """Run one part (or "sync summaries" together) in this process."""
+    if part == "matching":
+        from tests.bench import matching
+
+        print(
+            f"Matching: {args.match_size:,} QBO × {args.match_size:,} LACRM records, "
+            f"{args.overlap:.0%} overlap"
+        )
+        matching.run(args.match_size, args.match_size, args.overlap)
+    elif part == "clients":
+        from tests.bench import clients
+
+        print(
+            f"API clients: {args.clients_read} read, {args.clients_create} created per system "
+            "(live server thread; rate limits loosened, see clients.py)"
+        )
+        clients.run(args.clients_read, args.clients_create)
+    else:
+        from tests.bench import sync_e2e
+
+        sync_e2e.run(
+            args.customers,
+            args.contacts,
+            args.overlap,
+            summaries=part == "summaries",
+            real_limits=args.real_limits,
+            latency_ms=args.latency_ms,
+        )
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    install_sigterm_handler()
+    # Line by line even into a pipe or file, so figures and progress appear as they come.
+    sys.stdout.reconfigure(line_buffering=True)
+    parts = list(dict.fromkeys(args.parts)) or list(PARTS)
+    # The summaries part runs the sync first on the same stage, so "sync summaries" is one job.
+    if "summaries" in parts and "sync" in parts:
+        parts.remove("sync")
+    if len(parts) == 1:
+        try:
+            run_part(parts[0], args)
+        except KeyboardInterrupt:
+            print("Interrupted.")
+            return 130
+        return 0
+    started = time.perf_counter()
+    failed: list[str] = []
+    for part in parts:
+        print(f"\n===== {part} " + "=" * (60 - len(part)), flush=True)
+        # Each part in a fresh process: Django settings, databases and memory stay separate.
+        child = subprocess.Popen([sys.executable, "-m", "tests.bench", part, *_flags(args)])
+        try:
+            code = child.wait()
+        except KeyboardInterrupt:
+            # The child got the Ctrl-C too and stops its own subprocesses; wait for it.
+            child.wait()
+            print("\nInterrupted.")
+            return 130
+        finally:
+            if child.poll() is None:  # We were terminated: pass it on, so the child cleans up.
+                child.terminate()
+                child.wait()
+        if code:
+            failed.append(f"{part} (exit {code})")
+    print(
+        f"\n===== bench done in {time.perf_counter() - started:.0f}s"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
