@@ -337,18 +337,25 @@ class ContactSyncHandler:
                 .first()
             )
             if link is None:
+                # Committed before the create call (the outbox rule), already marked as
+                # attempted: a retry after a crash between here and the call only searches once
+                # more than it needed to.
                 link = ContactLink.objects.create(
                     workspace=run.workspace,
                     state=ContactLink.State.CREATING,
                     target_system=target,
+                    attempted_at=timezone.now(),
                     **{source_side: item.source_id},
                     **_snapshot(
                         record if record.system == QBO else None,
                         record if record.system == LACRM else None,
                     ),
                 )
+                link.resumed = False
                 return link
             if link.state == ContactLink.State.CREATING:
+                # Left by an earlier attempt: the create may have happened.
+                link.resumed = True
                 return link
             # Linked or held for review since planning (by hand, or by another run).
             self._finish_item(
@@ -392,7 +399,19 @@ class ContactSyncHandler:
             link.method = ContactLink.Method.CREATED
             link.reason = reason
             link.linked_at = timezone.now()
-            link.save()
+            link.save(
+                update_fields=[
+                    "lacrm_id" if target == LACRM else "qbo_id",
+                    f"created_in_{target}",
+                    f"{target}_name",
+                    f"{target}_email",
+                    "state",
+                    "method",
+                    "reason",
+                    "linked_at",
+                    "updated_at",
+                ]
+            )
             self._finish_item(run, item, "created", record, reason, target_id=created.id)
             bump(run, processed=1, **{f"created_in_{target}": 1})
 
@@ -432,7 +451,6 @@ class ContactSyncHandler:
                 notes=["adopted the contact made by an interrupted attempt"],
             )
         else:
-            _mark_attempted(link)
             try:
                 result = client.create_contact(str(link.idempotency_key), record)
             except IntegrationError as exc:
@@ -481,8 +499,6 @@ class ContactSyncHandler:
         claimed = to_send
         if not claimed:
             return
-        now = timezone.now()
-        ContactLink.objects.filter(pk__in=[link.pk for _, link in claimed]).update(attempted_at=now)
         # One batch call; each item's requestid derives from its ledger key, so a retry of the
         # same batch returns QuickBooks' original answer instead of creating a second customer.
         results = client.create_customers(
@@ -527,13 +543,8 @@ def _refresh_snapshot(row: ContactLink, qbo, lacrm, flag: str) -> bool:
 
 
 def _was_attempted(link: ContactLink) -> bool:
-    return link.attempted_at is not None
-
-
-def _mark_attempted(link: ContactLink) -> None:
-    """Record, before the call, that a create was sent (so a retry knows to search first)."""
-    link.attempted_at = timezone.now()
-    ContactLink.objects.filter(pk=link.pk).update(attempted_at=link.attempted_at)
+    """True for an outbox row an earlier, interrupted attempt left behind."""
+    return getattr(link, "resumed", False) and link.attempted_at is not None
 
 
 def find_in_qbo(client, record: ContactRecord, workspace) -> ContactRecord | None:

@@ -59,9 +59,18 @@ class BatchContext:
         self.run = run
 
     def should_stop(self) -> bool:
-        """Checked before every contact: the contact in flight finishes, nothing is half-done."""
-        self.heartbeat()
-        return SyncRun.objects.filter(pk=self.run.pk, stop_requested=True).exists()
+        """Checked before every contact: the contact in flight finishes, nothing is half-done.
+
+        One statement both records the heartbeat and reads the stop request.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {SyncRun._meta.db_table} SET heartbeat_at = %s "  # noqa: S608
+                "WHERE id = %s RETURNING stop_requested",
+                [timezone.now(), self.run.pk],
+            )
+            row = cursor.fetchone()
+        return row is None or bool(row[0])
 
     def heartbeat(self) -> None:
         SyncRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
