@@ -9,6 +9,7 @@ from pathlib import Path
 from selenium.common.exceptions import (
     NoSuchElementException,
     StaleElementReferenceException,
+    WebDriverException,
 )
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -31,8 +32,12 @@ def waiter(browser: WebDriver, timeout: float = 30) -> WebDriverWait:
 
 def text(browser: WebDriver, css: str) -> str:
     """The visible text of the first element matching ``css`` ("" when there is none)."""
-    found = browser.find_elements(By.CSS_SELECTOR, css)
-    return found[0].text.strip() if found else ""
+    try:
+        found = browser.find_elements(By.CSS_SELECTOR, css)
+        return found[0].text.strip() if found else ""
+    except WebDriverException:
+        # Mid-swap (htmx or a page load): the caller's wait simply looks again.
+        return ""
 
 
 def wait_text(browser: WebDriver, css: str, expected: str, timeout: float = 30) -> str:
@@ -66,11 +71,20 @@ def click(browser: WebDriver, by: str, value: str, timeout: float = 30) -> None:
     waiter(browser, timeout).until(attempt, f"could not click {value!r} on {browser.current_url}")
 
 
+def wait_loaded(browser: WebDriver, timeout: float = 30) -> None:
+    """Wait until the new document has finished loading (not just the old one unloading)."""
+    waiter(browser, timeout).until(
+        lambda b: b.execute_script("return document.readyState") == "complete",
+        "the page never finished loading",
+    )
+
+
 def submit_and_wait(browser: WebDriver, by: str, value: str, timeout: float = 30) -> None:
-    """Click something that loads a new page and wait until the old page is gone."""
+    """Click something that loads a new page and wait until the new page has loaded."""
     old = browser.find_element(By.TAG_NAME, "html")
     click(browser, by, value, timeout)
     waiter(browser, timeout).until(EC.staleness_of(old), f"{value!r} did not load a new page")
+    wait_loaded(browser, timeout)
 
 
 def button_with_text(browser: WebDriver, label: str, scope: str = "body") -> WebElement:
@@ -93,9 +107,18 @@ def filter_logs(browser: WebDriver, outcome_label: str) -> list[str]:
     Select(browser.find_element(By.ID, "outcome")).select_by_visible_text(outcome_label)
     browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
     waiter(browser).until(EC.staleness_of(old), f"filtering by {outcome_label!r} did not reload")
-    selected = Select(browser.find_element(By.ID, "outcome")).first_selected_option.text
-    assert selected == outcome_label
-    return [row.text for row in browser.find_elements(By.CSS_SELECTOR, "table.logs tbody tr")]
+    wait_loaded(browser)
+
+    def rows(b: WebDriver) -> list[str] | None:
+        # Chromium may still be swapping documents: "node does not belong to the document".
+        try:
+            selected = Select(b.find_element(By.ID, "outcome")).first_selected_option.text
+            found = [row.text for row in b.find_elements(By.CSS_SELECTOR, "table.logs tbody tr")]
+        except WebDriverException:
+            return None
+        return found if selected == outcome_label else None
+
+    return waiter(browser).until(rows, f"the logs filtered by {outcome_label!r} never showed")
 
 
 def screenshot(browser: WebDriver, path: Path) -> Path:
