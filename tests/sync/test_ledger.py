@@ -19,6 +19,7 @@ from sync.models import (
     SyncSettings,
     SyncWorkItem,
 )
+from tests.factories import review_case
 
 
 def ws_of(user) -> Workspace:
@@ -37,32 +38,7 @@ def person(system, rid, first, last, email="") -> ContactRecord:
 
 def review_rows(workspace, qbo_ids, lacrm_ids, reason="Shared email"):
     """Rows as ``write_plan`` writes them for one review item."""
-    rows = []
-    for q in qbo_ids:
-        rows.append(
-            ContactLink.objects.create(
-                workspace=workspace,
-                qbo_id=q,
-                state=ContactLink.State.NEEDS_REVIEW,
-                reason=reason,
-                candidates=list(lacrm_ids),
-                qbo_name=f"Q {q}",
-                qbo_email=f"q{q}@example.com",
-            )
-        )
-    for lid in lacrm_ids:
-        rows.append(
-            ContactLink.objects.create(
-                workspace=workspace,
-                lacrm_id=lid,
-                state=ContactLink.State.NEEDS_REVIEW,
-                reason=reason,
-                candidates=list(qbo_ids),
-                lacrm_name=f"L {lid}",
-                lacrm_email=f"l{lid}@example.com",
-            )
-        )
-    return rows
+    return review_case(workspace, qbo_ids, lacrm_ids, reason)
 
 
 def planned_run(workspace, **fields) -> SyncRun:

@@ -12,6 +12,7 @@ from sync.models import (
     SyncLogEntry,
     SyncRun,
 )
+from tests.factories import review_case
 
 NAV = ('id="nav-ledger"', 'id="nav-review"', 'id="nav-settings"')
 
@@ -37,32 +38,16 @@ def linked(workspace, qbo_id="1", lacrm_id="a", **fields) -> ContactLink:
 
 
 def held(workspace, qbo_ids, lacrm_ids, reason="2 LACRM contacts share one email"):
-    rows = []
-    for q in qbo_ids:
-        rows.append(
-            ContactLink.objects.create(
-                workspace=workspace,
-                qbo_id=q,
-                state=ContactLink.State.NEEDS_REVIEW,
-                reason=reason,
-                candidates=list(lacrm_ids),
-                qbo_name=f"Quinn {q}",
-                qbo_email=f"quinn{q}@example.com",
-            )
-        )
-    for lid in lacrm_ids:
-        rows.append(
-            ContactLink.objects.create(
-                workspace=workspace,
-                lacrm_id=lid,
-                state=ContactLink.State.NEEDS_REVIEW,
-                reason=reason,
-                candidates=list(qbo_ids),
-                lacrm_name=f"Lee {lid}",
-                lacrm_email=f"lee{lid}@example.com",
-            )
-        )
-    return rows
+    return review_case(
+        workspace,
+        qbo_ids,
+        lacrm_ids,
+        reason,
+        qbo_name="Quinn {}",
+        qbo_email="quinn{}@example.com",
+        lacrm_name="Lee {}",
+        lacrm_email="lee{}@example.com",
+    )
 
 
 def unmatched(workspace, system=QBO, record_id="77", name="Una Matched", email="una@example.com"):
