@@ -67,6 +67,19 @@ class _Connection(models.Model):
     def needs_reconnect(self) -> bool:
         return self.status == ConnectionStatus.RECONNECT_NEEDED
 
+    def token_without_refresh(self, rejected_token: str | None) -> str | None:
+        """The stored access token when no refresh is needed (call with the row locked).
+
+        Without ``rejected_token`` a refresh is needed only close to expiry. With it (the
+        provider just answered 401 to that token) a refresh is needed unless the stored token is
+        already a different, still valid one: another worker refreshed first.
+        """
+        if rejected_token is None:
+            return self.access_token if self.access_token_fresh() else None
+        if self.access_token != rejected_token and self.access_token_fresh(margin=timedelta(0)):
+            return self.access_token
+        return None
+
     def access_token_fresh(self, *, margin: timedelta = REFRESH_MARGIN) -> bool:
         """True when the stored access token has more than ``margin`` left."""
         return bool(

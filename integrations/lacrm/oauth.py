@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import urlencode
 
 import requests
@@ -170,14 +169,9 @@ def refresh_tokens(connection_id, *, rejected_token: str | None = None) -> str:
             raise NotConnected("Less Annoying CRM is not connected.", system=LACRM)
         if conn.status == ConnectionStatus.RECONNECT_NEEDED:
             raise ReconnectNeeded(conn.status_reason or GRANT_REJECTED, system=LACRM)
-        if rejected_token is None and conn.access_token_fresh():
-            return conn.access_token
-        if (
-            rejected_token is not None
-            and conn.access_token != rejected_token
-            and conn.access_token_fresh(margin=timedelta(0))
-        ):
-            return conn.access_token
+        current = conn.token_without_refresh(rejected_token)
+        if current is not None:
+            return current
         try:
             tokens = _token_request(
                 {"grant_type": "refresh_token", "refresh_token": conn.refresh_token}

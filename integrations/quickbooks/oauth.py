@@ -13,7 +13,6 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 import requests
 from django.conf import settings
@@ -156,14 +155,9 @@ def refresh_tokens(connection_id, *, rejected_token: str | None = None) -> str:
             raise NotConnected("QuickBooks is not connected.", system=QBO)
         if conn.status == ConnectionStatus.RECONNECT_NEEDED:
             raise ReconnectNeeded(conn.status_reason or RECONNECT_REASON, system=QBO)
-        if rejected_token is None and conn.access_token_fresh():
-            return conn.access_token
-        if (
-            rejected_token is not None
-            and conn.access_token != rejected_token
-            and conn.access_token_fresh(margin=timedelta(0))
-        ):
-            return conn.access_token
+        current = conn.token_without_refresh(rejected_token)
+        if current is not None:
+            return current
         client = auth_client()
         try:
             client.refresh(refresh_token=conn.refresh_token)
