@@ -7,4 +7,6 @@ class SummariesConfig(AppConfig):
     name = "summaries"
 
     def ready(self) -> None:
-        from summaries import signals  # noqa: F401 - connects the receivers
+        from summaries import registration, signals  # noqa: F401 - connects the receivers
+
+        registration.register()

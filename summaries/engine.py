@@ -22,10 +22,11 @@ from django.utils import timezone
 from integrations import services
 from integrations.errors import IntegrationError
 from integrations.records import InvoiceRecord
-from summaries.models import THROTTLE_HOURS, ContactSummaryState, SummaryNote
+from summaries.kind import KIND, POST_NOTE
+from summaries.models import THROTTLE_HOURS, ContactSummaryState, SummaryNote, SummarySettings
 from summaries.note import format_note
 from summaries.summarize import group_open_invoices, summarize_customer, summary_fingerprint
-from sync.models import ContactLink, SyncRun, SyncSettings, SyncWorkItem
+from sync.models import ContactLink, SyncRun, SyncWorkItem
 from sync.runs import BatchContext, bump, log_entries, log_entry
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class Pulled:
 class SummaryHandler:
     """The ``invoice_summaries`` run kind."""
 
-    kind = SyncRun.Kind.INVOICE_SUMMARIES
+    kind = KIND
 
     def pull(self, run: SyncRun, ctx: BatchContext) -> Pulled:
         qbo = services.qbo_client(run.workspace)
@@ -77,7 +78,7 @@ class SummaryHandler:
 
     def write_plan(self, run: SyncRun, pulled: Pulled) -> None:
         workspace = run.workspace
-        sync_settings = SyncSettings.for_workspace(workspace)
+        summary_settings = SummarySettings.for_workspace(workspace)
         now = timezone.now()
         links = list(
             ContactLink.objects.for_workspace(workspace).filter(
@@ -122,7 +123,7 @@ class SummaryHandler:
                 continue
             fingerprint = summary_fingerprint(summary)
             if (
-                sync_settings.skip_unchanged_summaries
+                summary_settings.skip_unchanged_summaries
                 and state is not None
                 and state.pending_key is None
                 and state.last_fingerprint == fingerprint
@@ -144,7 +145,7 @@ class SummaryHandler:
                 SyncWorkItem(
                     run=run,
                     seq=len(items),
-                    action=SyncWorkItem.Action.POST_NOTE,
+                    action=POST_NOTE,
                     source_id=link.lacrm_id,
                     payload={
                         "qbo_id": link.qbo_id,

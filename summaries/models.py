@@ -65,3 +65,27 @@ class SummaryNote(models.Model):
 
     def __str__(self) -> str:
         return f"note {self.note_id} on LACRM {self.lacrm_id}"
+
+
+class SummarySettings(models.Model):
+    """How a workspace wants its invoice summaries (a card on the settings page)."""
+
+    workspace = models.OneToOneField(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="summary_settings"
+    )
+    skip_unchanged_summaries = models.BooleanField(
+        default=True, help_text="Skip a summary identical to the last one posted."
+    )
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "summary settings"
+
+    def __str__(self) -> str:
+        return f"Summary settings of {self.workspace}"
+
+    @classmethod
+    def for_workspace(cls, workspace) -> SummarySettings:
+        obj, _ = cls.objects.get_or_create(workspace=workspace)
+        return obj

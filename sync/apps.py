@@ -7,4 +7,6 @@ class SyncConfig(AppConfig):
     name = "sync"
 
     def ready(self) -> None:
-        from sync import signals  # noqa: F401 - connects the receivers
+        from sync import registration, signals  # noqa: F401 - connects the receivers
+
+        registration.register()

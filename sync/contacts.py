@@ -23,9 +23,10 @@ from integrations.records import (
     CreateResult,
     record_from_dict,
 )
-from sync.contact_plan import Pulled, pull_contacts, snapshot, write_contact_plan
+from sync.contact_plan import Pulled, snapshot
+from sync.contact_writes import pull_contacts, write_contact_plan
+from sync.matching.normalize import normalize_email, normalize_name
 from sync.models import ContactLink, SyncRun, SyncWorkItem
-from sync.normalize import normalize_email, normalize_name
 from sync.runs import BatchContext, bump, log_entry
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class ContactSyncHandler:
         if to_qbo:
             self._create_in_qbo(run, to_qbo, ctx)
         if updates and not ctx.should_stop():
-            from sync.field_updates import FieldUpdateHandler
+            from sync.fields.handler import FieldUpdateHandler
 
             FieldUpdateHandler().process(run, updates, ctx)
 

@@ -42,9 +42,6 @@ HELP = {
         "Run Sync New Contacts automatically. A scheduled sync waits while another job is "
         "running and does not start while a connection needs reconnecting."
     ),
-    "skip_unchanged_summaries": (
-        "Don't add a new invoice-summary note when nothing changed since the last one."
-    ),
 }
 
 LABELS = {
@@ -56,7 +53,6 @@ LABELS = {
     "update_email": "Include email addresses",
     "system_of_record": "When both changed, prefer",
     "schedule": "Automatic sync",
-    "skip_unchanged_summaries": "Skip unchanged invoice summaries",
 }
 
 
@@ -74,7 +70,6 @@ class SyncSettingsForm(forms.ModelForm):
             "update_email",
             "system_of_record",
             "schedule",
-            "skip_unchanged_summaries",
         ]
         widgets = {
             "direction": forms.RadioSelect,

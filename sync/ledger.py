@@ -212,8 +212,8 @@ def _unmatched_note(entry: SyncLogEntry) -> str:
     if entry.run_id is None:
         return entry.reason
     if entry.outcome in (SyncLogEntry.Outcome.SKIPPED, SyncLogEntry.Outcome.FAILED):
-        return f"{entry.get_outcome_display()}: {entry.reason}"
-    return f"Not in the ledger any more (the last sync: {entry.get_outcome_display().lower()})"
+        return f"{entry.outcome_label}: {entry.reason}"
+    return f"Not in the ledger any more (the last sync: {entry.outcome_label.lower()})"
 
 
 def _ledger_ids(workspace, keys) -> set[tuple[str, str]]:

@@ -6,6 +6,7 @@ import logging
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.scoping import get_for_workspace, workspace_required
 from integrations.errors import IntegrationError
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord
-from sync import ledger, ledger_actions
+from sync import ledger, ledger_actions, settings_sections
 from sync import review as review_queue
 from sync.forms import SyncSettingsForm
 from sync.ledger import LedgerError
@@ -352,13 +353,18 @@ def review_create(request: HttpRequest, row_id) -> HttpResponse:
 @workspace_required
 def sync_settings(request: HttpRequest) -> HttpResponse:
     instance = SyncSettings.for_workspace(request.workspace)
-    form = SyncSettingsForm(request.POST if request.method == "POST" else None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    data = request.POST if request.method == "POST" else None
+    form = SyncSettingsForm(data, instance=instance)
+    sections = settings_sections.bound_forms(request.workspace, data)
+    forms = [form, *(section_form for _, section_form in sections)]
+    if request.method == "POST" and all([f.is_valid() for f in forms]):
+        with transaction.atomic():
+            for each in forms:
+                each.save()
         messages.success(request, "Settings saved. They apply from the next sync.")
         return redirect("sync:settings")
     return render(
         request,
         "sync/ledger/settings.html",
-        {"form": form, "next_sync": next_scheduled_at(instance)},
+        {"form": form, "sections": sections, "next_sync": next_scheduled_at(instance)},
     )

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.scoping import WorkspaceQuerySet
+from sync import kinds, outcomes
 
 ACTIVE_STATUSES = ("queued", "running", "stopping")
 
@@ -17,8 +18,9 @@ class SyncRun(models.Model):
     """One click of Sync New Contacts or Update Invoice Summaries, from queued to an end state."""
 
     class Kind(models.TextChoices):
+        """The kinds the sync app registers (``sync.apps``); other apps register their own."""
+
         CONTACTS = "contacts", "Sync New Contacts"
-        INVOICE_SUMMARIES = "invoice_summaries", "Update Invoice Summaries"
         FIELD_UPDATES = "field_updates", "Update Linked Records"
 
     class Status(models.TextChoices):
@@ -38,7 +40,8 @@ class SyncRun(models.Model):
     workspace = models.ForeignKey(
         "accounts.Workspace", on_delete=models.CASCADE, related_name="runs"
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A registered run kind's name (``sync.kinds``), not a fixed choice list.
+    kind = models.CharField(max_length=20)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.USER)
     started_by = models.ForeignKey(
@@ -81,11 +84,29 @@ class SyncRun(models.Model):
         indexes = [models.Index(fields=["workspace", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.status} ({self.id})"
+        return f"{self.kind_label} {self.status} ({self.id})"
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def kind_label(self) -> str:
+        return kinds.label(self.kind)
+
+    @property
+    def kind_info(self):
+        return kinds.get(self.kind)
+
+    @property
+    def kind_counters(self) -> list[tuple[object, int]]:
+        """The kind's own counters with their values, for the progress panel."""
+        return [(c, getattr(self, c.name)) for c in self.kind_info.counters]
+
+    @property
+    def result_text(self) -> str:
+        """The run history's one-line result."""
+        return self.kind_info.result(self)
 
     @property
     def progress_percent(self) -> int:
@@ -97,12 +118,13 @@ class SyncRun(models.Model):
 
 
 class SyncWorkItem(models.Model):
-    """One contact a run has to act on (create on the other side, or post a note)."""
+    """One thing a run has to act on (create a contact on the other side, update a pair…)."""
 
     class Action(models.TextChoices):
+        """The sync app's actions; other run kinds name their own."""
+
         CREATE_IN_LACRM = "create_in_lacrm", "Create in Less Annoying CRM"
         CREATE_IN_QBO = "create_in_qbo", "Create in QuickBooks"
-        POST_NOTE = "post_note", "Post invoice summary"
         UPDATE_PAIR = "update_pair", "Update a linked pair's fields"
 
     class State(models.TextChoices):
@@ -111,7 +133,7 @@ class SyncWorkItem(models.Model):
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items")
     seq = models.PositiveIntegerField()
-    action = models.CharField(max_length=20, choices=Action.choices)
+    action = models.CharField(max_length=20)
     source_id = models.CharField(max_length=64)
     # The neutral record (or summary input) as planned, so batches never re-pull a whole side.
     payload = models.JSONField(default=dict)
@@ -131,6 +153,8 @@ class SyncLogEntry(models.Model):
     """One contact's outcome in one run: the runtime log the dashboard shows."""
 
     class Outcome(models.TextChoices):
+        """The sync app's outcomes (registered with their filter groups in ``sync.apps``)."""
+
         CREATED = "created", "Created"
         MATCHED = "matched", "Matched"
         ALREADY_MATCHED = "already_matched", "Already matched"
@@ -138,23 +162,16 @@ class SyncLogEntry(models.Model):
         SKIPPED = "skipped", "Skipped"
         NEEDS_REVIEW = "needs_review", "Needs review"
         FAILED = "failed", "Failed"
-        NOTE_ADDED = "note_added", "Note added"
-        THROTTLED = "throttled", "Throttled (24 h)"
-        NO_OPEN_INVOICES = "no_open_invoices", "No open invoices"
-        NOT_LINKED = "not_linked", "Not linked"
-        UNCHANGED = "unchanged", "Unchanged"
         LINKED = "linked", "Linked by hand"
         UNLINKED = "unlinked", "Unlinked"
-
-    # Filter groups on the dashboard: "succeeded" covers every outcome that did something.
-    SUCCEEDED = ("created", "matched", "updated", "note_added", "linked", "unlinked")
-    SKIPPED_GROUP = ("skipped", "throttled", "no_open_invoices", "not_linked", "unchanged")
+        UNCHANGED = "unchanged", "Unchanged"
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
     run = models.ForeignKey(
         SyncRun, null=True, blank=True, on_delete=models.CASCADE, related_name="log_entries"
     )
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    # A registered outcome (``sync.outcomes``): its label and filter group live there.
+    outcome = models.CharField(max_length=20)
     system = models.CharField(max_length=10, blank=True, help_text="The record's own system.")
     record_id = models.CharField(max_length=64, blank=True)
     record_name = models.CharField(max_length=500, blank=True)
@@ -177,6 +194,10 @@ class SyncLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} {self.system}:{self.record_id}"
+
+    @property
+    def outcome_label(self) -> str:
+        return outcomes.label(self.outcome)
 
 
 class ContactLink(models.Model):
@@ -319,9 +340,6 @@ class SyncSettings(models.Model):
     )
     schedule = models.CharField(max_length=6, choices=Schedule.choices, default=Schedule.OFF)
     last_scheduled_at = models.DateTimeField(null=True, blank=True)
-    skip_unchanged_summaries = models.BooleanField(
-        default=True, help_text="Skip a summary identical to the last one posted."
-    )
 
     objects = WorkspaceQuerySet.as_manager()
 

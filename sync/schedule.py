@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from sync import runs
 from sync.models import SyncRun, SyncSettings
 
 logger = logging.getLogger(__name__)
@@ -61,19 +62,6 @@ def next_scheduled_at(sync_settings: SyncSettings, now: datetime | None = None) 
     return max(sync_settings.last_scheduled_at + interval, now)
 
 
-def _blocked(workspace) -> str:
-    """Why no sync can start for the workspace now ("" when it can)."""
-    from integrations import services
-
-    status = services.connection_status(workspace)
-    for key, label in (("qbo", "QuickBooks"), ("lacrm", "Less Annoying CRM")):
-        if status[key].get("needs_reconnect"):
-            return f"{label} needs reconnecting"
-        if not status[key].get("connected"):
-            return f"{label} is not connected"
-    return ""
-
-
 def _take_slot(sync_settings: SyncSettings, slot: datetime) -> bool:
     """Compare and set ``last_scheduled_at``; True for exactly one caller per slot."""
     rows = SyncSettings.objects.filter(pk=sync_settings.pk)
@@ -86,8 +74,6 @@ def _take_slot(sync_settings: SyncSettings, slot: datetime) -> bool:
 
 def start_scheduled_syncs(now: datetime | None = None) -> list[SyncRun]:
     """Start a contacts sync for every workspace whose schedule is due; returns the new runs."""
-    from sync import runs
-
     now = now or timezone.now()
     started: list[SyncRun] = []
     due = SyncSettings.objects.filter(schedule__in=list(INTERVALS)).select_related("workspace")
@@ -96,9 +82,9 @@ def start_scheduled_syncs(now: datetime | None = None) -> list[SyncRun]:
         if slot is None:
             continue
         workspace = sync_settings.workspace
-        reason = _blocked(workspace)
-        if reason:
-            logger.info("scheduled sync of workspace %s waits: %s", workspace.pk, reason)
+        problems = runs.connection_problems(workspace)
+        if problems:
+            logger.info("scheduled sync of workspace %s waits: %s", workspace.pk, problems[0])
             continue
         active = runs.active_run(workspace)
         if active is not None and active.kind != SyncRun.Kind.CONTACTS:

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sync import runs, schedule
+from sync import schedule
+from sync.runs import dispatch, engine
 
 
-@shared_task(name="sync.plan_run")
+@shared_task(name=dispatch.PLAN_RUN)
 def plan_run(run_id: str) -> None:
-    runs.execute_plan(run_id)
+    engine.execute_plan(run_id)
 
 
-@shared_task(name="sync.run_batch")
+@shared_task(name=dispatch.RUN_BATCH)
 def run_batch(run_id: str, batch_no: int) -> None:
-    runs.execute_batch(run_id, batch_no)
+    engine.execute_batch(run_id, batch_no)
 
 
-@shared_task(name="sync.recover_stale_runs")
+@shared_task(name=dispatch.RECOVER_STALE_RUNS)
 def recover_stale_runs() -> None:
-    runs.recover_stale_runs()
+    engine.recover_stale_runs()
 
 
-@shared_task(name="sync.start_scheduled_syncs")
+@shared_task(name=dispatch.START_SCHEDULED_SYNCS)
 def start_scheduled_syncs() -> None:
     schedule.start_scheduled_syncs()

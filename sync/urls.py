@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from sync import field_views, ledger_views, views
+from sync import ledger_views, views
+from sync.fields import views as field_views
 
 app_name = "sync"
 

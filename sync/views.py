@@ -13,35 +13,26 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import get_for_workspace, workspace_required
-from sync import runs
+from integrations import services
+from sync import kinds, outcomes, runs
 from sync.models import SyncLogEntry, SyncRun
 
+# The runtime-log filter: one choice per outcome group (each kind registers its outcomes).
 LOG_FILTERS = {
-    "succeeded": ("Succeeded", SyncLogEntry.SUCCEEDED),
-    "already_matched": ("Already matched", ("already_matched",)),
-    "skipped": ("Skipped", SyncLogEntry.SKIPPED_GROUP),
-    "needs_review": ("Needs review", ("needs_review",)),
-    "failed": ("Failed", ("failed",)),
+    outcomes.SUCCEEDED: "Succeeded",
+    outcomes.ALREADY_MATCHED: "Already matched",
+    outcomes.SKIPPED: "Skipped",
+    outcomes.NEEDS_REVIEW: "Needs review",
+    outcomes.FAILED: "Failed",
 }
 LOGS_PER_PAGE = 50
 
 
 def _action_state(workspace, active: SyncRun | None) -> dict:
     """Whether each action button may be pressed now, and if not, why."""
-    from integrations import services
-
-    status = services.connection_status(workspace)
-    problems = []
-    for key, label in (("qbo", "QuickBooks"), ("lacrm", "Less Annoying CRM")):
-        info = status[key]
-        if info.get("needs_reconnect"):
-            problems.append(f"{label} needs reconnecting")
-        elif not info.get("connected"):
-            problems.append(f"{label} is not connected")
-    if active is not None:
-        problems.append(f"{active.get_kind_display()} is in progress")
+    problems = runs.start_blockers(workspace, active)
     return {
-        "connections": status,
+        "connections": services.connection_status(workspace),
         "can_start": not problems,
         "blocked_reason": "; ".join(problems),
     }
@@ -66,7 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "history": history,
             "recent_logs": recent_logs,
             "first_run": not history,
-            "kinds": SyncRun.Kind,
+            "kinds": kinds.all_kinds(),
         },
     )
 
@@ -74,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @workspace_required
 @require_POST
 def start(request: HttpRequest, kind: str) -> HttpResponse:
-    if kind not in SyncRun.Kind.values:
+    if not kinds.is_known(kind):
         raise Http404("Unknown run kind.")
     state = _action_state(request.workspace, runs.active_run(request.workspace))
     if not state["can_start"]:
@@ -82,9 +73,9 @@ def start(request: HttpRequest, kind: str) -> HttpResponse:
         return redirect("dashboard")
     run, created = runs.start_run(request.workspace, kind, user=request.user)
     if created:
-        messages.success(request, f"{run.get_kind_display()} started.")
+        messages.success(request, f"{run.kind_label} started.")
     else:
-        messages.info(request, f"{run.get_kind_display()} is already running.")
+        messages.info(request, f"{run.kind_label} is already running.")
     return redirect("dashboard")
 
 
@@ -123,7 +114,7 @@ def _filtered_logs(request: HttpRequest, run: SyncRun):
     logs = SyncLogEntry.objects.for_workspace(request.workspace).filter(run=run)
     outcome = request.GET.get("outcome", "")
     if outcome in LOG_FILTERS:
-        logs = logs.filter(outcome__in=LOG_FILTERS[outcome][1])
+        logs = logs.filter(outcome__in=outcomes.in_group(outcome))
     query = request.GET.get("q", "").strip()
     if query:
         logs = logs.filter(
@@ -148,7 +139,7 @@ def run_detail(request: HttpRequest, run_id) -> HttpResponse:
         {
             "current": run,
             "page": page,
-            "filters": [(key, label) for key, (label, _) in LOG_FILTERS.items()],
+            "filters": list(LOG_FILTERS.items()),
             "outcome": outcome,
             "query": query,
             "params": params.urlencode(),
@@ -177,7 +168,7 @@ def run_logs_csv(request: HttpRequest, run_id) -> StreamingHttpResponse:
             yield writer.writerow(
                 [
                     entry.at.isoformat(),
-                    entry.get_outcome_display(),
+                    entry.outcome_label,
                     entry.system,
                     entry.record_id,
                     _csv_safe(entry.record_name),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from summaries.kind import KIND as SUMMARIES_KIND
 from tests.bench.e2e import ceil_div, fmt_calls_table, start_and_watch
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def _open_invoices(company) -> tuple[int, int]:
 
 def measure(stage, bench, probes, real_limits: bool) -> None:
     """Run Update Invoice Summaries for the bench workspace and print its figures."""
-    from sync.models import ContactLink, SyncRun
+    from sync.models import ContactLink
     from tests.bench.sync_e2e import print_time_split
 
     linked = (
@@ -41,7 +42,7 @@ def measure(stage, bench, probes, real_limits: bool) -> None:
         f"Update Invoice Summaries on the same data: {linked} linked contacts; the company has "
         f"{open_invoices} open invoices (Balance > 0) of {owners} customers"
     )
-    figures = start_and_watch(stage, bench, SyncRun.Kind.INVOICE_SUMMARIES)
+    figures = start_and_watch(stage, bench, SUMMARIES_KIND)
     run = figures.run
     print()
     print(

@@ -22,6 +22,7 @@ from integrations.models import LacrmConnection, QuickBooksConnection
 from integrations.sandbox.demo_data.demo import FRANK_EMAIL
 from integrations.sandbox.lacrm.models import SandboxLacrmAccount
 from integrations.sandbox.models import SandboxKnobs
+from summaries.kind import KIND as SUMMARIES_KIND
 from sync.models import ContactLink, SyncLogEntry, SyncRun
 from tests.e2e.browsing import (
     button_with_text,
@@ -265,7 +266,7 @@ def update_invoice_summaries(browser) -> None:
     wait_heading(browser, "Dashboard")
     submit_and_wait(browser, By.ID, "update-summaries")
     _wait_for_run(browser, "Update Invoice Summaries", "Completed")
-    run = _latest_run(SyncRun.Kind.INVOICE_SUMMARIES)
+    run = _latest_run(SUMMARIES_KIND)
     assert run.status == SyncRun.Status.COMPLETED and run.notes_added > 0
     assert text(browser, "#count-notes") == str(run.notes_added)
 

@@ -10,7 +10,7 @@ import pytest
 from integrations.sandbox.demo_data import build_dataset, demo_dataset
 from integrations.sandbox.qbo.faults import QboFault
 from integrations.sandbox.qbo.names import validate
-from sync.normalize import normalize_email, normalize_name
+from sync.matching.normalize import normalize_email, normalize_name
 
 
 def _qbo_by_display(data):

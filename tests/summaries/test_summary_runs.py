@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from integrations import services
 from integrations.sandbox.models import SandboxKnobs
+from summaries.kind import KIND as SUMMARIES_KIND
 from summaries.models import ContactSummaryState, SummaryNote
 from sync import runs
 from sync.models import ACTIVE_STATUSES, ContactLink, SyncLogEntry, SyncRun
@@ -98,7 +99,7 @@ def test_notes_land_only_on_linked_contacts_with_unpaid_invoices(synced):
     links = list(ContactLink.objects.filter(workspace=workspace, state="linked"))
     before = {link.lacrm_id: client.get_contact(link.lacrm_id) for link in links}
 
-    run = run_with_worker(workspace, SyncRun.Kind.INVOICE_SUMMARIES)
+    run = run_with_worker(workspace, SUMMARIES_KIND)
     assert run.status == SyncRun.Status.COMPLETED, run.failure_reason
     assert_counters_match_logs(run)
 
@@ -134,7 +135,7 @@ def test_notes_land_only_on_linked_contacts_with_unpaid_invoices(synced):
         assert after[lacrm_id].name == record.name
 
     # A second run inside 24 hours posts nothing and says when each contact is eligible again.
-    again = run_with_worker(workspace, SyncRun.Kind.INVOICE_SUMMARIES)
+    again = run_with_worker(workspace, SUMMARIES_KIND)
     assert again.notes_added == 0 and again.throttled == len(should)
     reason = SyncLogEntry.objects.filter(run=again, outcome="throttled").first().reason
     assert "next update after" in reason
@@ -144,16 +145,16 @@ def test_notes_land_only_on_linked_contacts_with_unpaid_invoices(synced):
 def test_after_24_hours_a_changed_summary_posts_again(connected_workspace, sandbox):
     workspace = connected_workspace.workspace
     run_inline(workspace, SyncRun.Kind.CONTACTS)
-    first = run_inline(workspace, SyncRun.Kind.INVOICE_SUMMARIES)
+    first = run_inline(workspace, SUMMARIES_KIND)
     assert first.notes_added > 0
     posted = first.notes_added
 
     with time_machine.travel(timezone.now() + timedelta(hours=23), tick=True):
-        inside = run_inline(workspace, SyncRun.Kind.INVOICE_SUMMARIES)
+        inside = run_inline(workspace, SUMMARIES_KIND)
         assert inside.notes_added == 0 and inside.throttled == posted
 
     with time_machine.travel(timezone.now() + timedelta(hours=25), tick=True):
-        later = run_inline(workspace, SyncRun.Kind.INVOICE_SUMMARIES)
+        later = run_inline(workspace, SUMMARIES_KIND)
     # A day later "overdue" counts moved for some invoices; unchanged summaries are skipped
     # (workspace setting, on by default) and the rest get a new note.
     assert later.throttled == 0
@@ -168,13 +169,13 @@ def test_after_24_hours_a_changed_summary_posts_again(connected_workspace, sandb
 def test_stop_and_resume_post_each_note_exactly_once(synced):
     workspace = synced.workspace
     SandboxKnobs.objects.filter(pk=1).update(latency_ms=150)
-    run, _ = runs.start_run(workspace, SyncRun.Kind.INVOICE_SUMMARIES)
+    run, _ = runs.start_run(workspace, SUMMARIES_KIND)
     wait_for(lambda: SyncRun.objects.get(pk=run.pk).notes_added >= 1, timeout=60)
     runs.request_stop(run)
     finished(run)
     assert run.status == SyncRun.Status.STOPPED
     SandboxKnobs.objects.filter(pk=1).update(latency_ms=0)
-    resumed = run_with_worker(workspace, SyncRun.Kind.INVOICE_SUMMARIES)
+    resumed = run_with_worker(workspace, SUMMARIES_KIND)
     assert resumed.status == SyncRun.Status.COMPLETED
     assert resumed.throttled == run.notes_added
     counts = [len(v) for v in notes_by_contact(workspace).values()]
@@ -186,7 +187,7 @@ def test_stop_and_resume_post_each_note_exactly_once(synced):
 def test_a_killed_worker_never_causes_a_second_note(synced, celery_worker_process):
     workspace = synced.workspace
     SandboxKnobs.objects.filter(pk=1).update(latency_ms=120)
-    run, _ = runs.start_run(workspace, SyncRun.Kind.INVOICE_SUMMARIES)
+    run, _ = runs.start_run(workspace, SUMMARIES_KIND)
     for threshold in (1, 4):
         wait_for(lambda t=threshold: SyncRun.objects.get(pk=run.pk).notes_added >= t, timeout=60)
         celery_worker_process.kill()

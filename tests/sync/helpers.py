@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from integrations import services
+from sync.matching.normalize import normalize_email, normalize_name
 from sync.models import ContactLink, SyncLogEntry, SyncRun
-from sync.normalize import normalize_email, normalize_name
 
 # Log outcome -> the run counter it moves.
 OUTCOME_COUNTER = {

@@ -13,8 +13,8 @@ from integrations.sandbox.lacrm.store import load_contacts, regenerate_key
 from integrations.sandbox.models import SandboxKnobs
 from integrations.sandbox.qbo.store import load_customers
 from sync import runs
+from sync.matching.normalize import normalize_company, normalize_email
 from sync.models import ACTIVE_STATUSES, ContactLink, SyncLogEntry, SyncRun
-from sync.normalize import normalize_company, normalize_email
 from tests.fixtures_worker import wait_for
 from tests.sync.helpers import assert_counters_match_logs, both_sides, duplicates
 

@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from integrations.records import LACRM, QBO, Address, ContactRecord, Phone
-from sync import field_rules as rules
-from sync.field_rules import ADDRESS, EMAIL, MOBILE, PHONE, WEBSITE, FieldChange
-from sync.field_updates import PairUpdate, plan_pair_updates
+from sync.fields import rules, values
+from sync.fields.plan import PairUpdate, plan_pair_updates
+from sync.fields.rules import FieldChange
+from sync.fields.values import ADDRESS, EMAIL, MOBILE, PHONE, WEBSITE
 
 ADDR_A = {
     "lines": ["100 Main St", "Suite 5"],
@@ -49,19 +50,21 @@ def plan(q, lc, snapshot=None, sor=LACRM, email=False):
     ],
 )
 def test_phone_formats_compare_equal(a, b):
-    assert rules.field_key(PHONE, a) == rules.field_key(PHONE, b) != ""
+    assert values.field_key(PHONE, a) == values.field_key(PHONE, b) != ""
 
 
 def test_phone_extension_and_digits_matter():
-    assert rules.field_key(PHONE, "555-010-0100 x12") != rules.field_key(PHONE, "555-010-0100 x13")
-    assert rules.field_key(PHONE, "555-010-0100") != rules.field_key(PHONE, "555-010-0199")
+    assert values.field_key(PHONE, "555-010-0100 x12") != values.field_key(
+        PHONE, "555-010-0100 x13"
+    )
+    assert values.field_key(PHONE, "555-010-0100") != values.field_key(PHONE, "555-010-0199")
 
 
 @pytest.mark.parametrize(
     "variant", ["https://www.acme.example/", "ACME.example", "http://acme.example"]
 )
 def test_website_scheme_www_and_slash_do_not_count(variant):
-    assert rules.field_key(WEBSITE, variant) == rules.field_key(WEBSITE, "acme.example")
+    assert values.field_key(WEBSITE, variant) == values.field_key(WEBSITE, "acme.example")
 
 
 def test_address_case_punctuation_line_breaks_and_country_names_do_not_count():
@@ -72,19 +75,21 @@ def test_address_case_punctuation_line_breaks_and_country_names_do_not_count():
         "postal_code": "627 01",
         "country": "United States",
     }
-    assert rules.field_key(ADDRESS, ADDR_A) == rules.field_key(ADDRESS, other)
-    assert rules.field_key(ADDRESS, ADDR_A) != rules.field_key(ADDRESS, {**other, "city": "Peoria"})
-    assert rules.field_key(ADDRESS, {}) == ""
+    assert values.field_key(ADDRESS, ADDR_A) == values.field_key(ADDRESS, other)
+    assert values.field_key(ADDRESS, ADDR_A) != values.field_key(
+        ADDRESS, {**other, "city": "Peoria"}
+    )
+    assert values.field_key(ADDRESS, {}) == ""
 
 
 def test_email_compares_case_insensitively():
-    assert rules.field_key(EMAIL, " Nick@Example.COM ") == rules.field_key(
+    assert values.field_key(EMAIL, " Nick@Example.COM ") == values.field_key(
         EMAIL, "nick@example.com"
     )
 
 
 def test_address_display_reads_naturally():
-    assert rules.display(ADDRESS, ADDR_A) == "100 Main St, Suite 5, Springfield, IL 62701, US"
+    assert values.display(ADDRESS, ADDR_A) == "100 Main St, Suite 5, Springfield, IL 62701, US"
 
 
 # --- reading one value per side ------------------------------------------------------------------
@@ -97,12 +102,12 @@ def test_qbo_values_come_from_fixed_slots():
         websites=("acme.example",),
         emails=("a@x.example", "b@x.example"),
     )
-    assert rules.read_value(record, PHONE) == "555-0100"
-    assert rules.read_value(record, MOBILE) == "555-0111"
+    assert values.read_value(record, PHONE) == "555-0100"
+    assert values.read_value(record, MOBILE) == "555-0111"
     # ShipAddr is not the billing address: QuickBooks has none.
-    assert rules.read_value(record, ADDRESS) == {}
-    assert rules.read_value(record, WEBSITE) == "acme.example"
-    assert rules.read_value(record, EMAIL) == "a@x.example"
+    assert values.read_value(record, ADDRESS) == {}
+    assert values.read_value(record, WEBSITE) == "acme.example"
+    assert values.read_value(record, EMAIL) == "a@x.example"
 
 
 def test_lacrm_work_phone_falls_back_to_an_untyped_phone_and_address_to_the_first():
@@ -110,8 +115,8 @@ def test_lacrm_work_phone_falls_back_to_an_untyped_phone_and_address_to_the_firs
         phones=(Phone("555-0111", "mobile"), Phone("555-0999", "other")),
         addresses=(Address(lines=("1 Ship Way",), kind="shipping"), Address(lines=("2 Home",))),
     )
-    assert rules.read_value(record, PHONE) == "555-0999"
-    assert rules.read_value(record, ADDRESS)["lines"] == ["2 Home"]
+    assert values.read_value(record, PHONE) == "555-0999"
+    assert values.read_value(record, ADDRESS)["lines"] == ["2 Home"]
     billing = replace(
         record,
         addresses=(Address(lines=("2 Home",), kind="work"), Address(lines=("3 Bill",))),
@@ -120,7 +125,7 @@ def test_lacrm_work_phone_falls_back_to_an_untyped_phone_and_address_to_the_firs
         billing,
         addresses=(billing.addresses[0], replace(billing.addresses[1], kind="billing")),
     )
-    assert rules.read_value(billing, ADDRESS)["lines"] == ["3 Bill"]
+    assert values.read_value(billing, ADDRESS)["lines"] == ["3 Bill"]
 
 
 # --- first sync ----------------------------------------------------------------------------------
@@ -142,7 +147,7 @@ def test_first_sync_fills_an_empty_lacrm_field_from_qbo(sor):
 
 def test_first_sync_both_set_and_different_lacrm_wins_by_default():
     q = qbo(addresses=(Address(lines=("9 Elm Rd",), city="Peoria", kind="billing"),))
-    lc = lacrm(addresses=(rules.to_address(ADDR_A, "work"),))
+    lc = lacrm(addresses=(values.to_address(ADDR_A, "work"),))
     result = plan(q, lc)
     assert [(c.field, c.target, c.new) for c in result.changes] == [(ADDRESS, QBO, ADDR_A)]
     assert result.snapshot[ADDRESS] == ADDR_A
@@ -171,13 +176,13 @@ def test_both_empty_changes_nothing_and_records_no_snapshot():
 def test_each_field_is_decided_on_its_own():
     result = plan(
         qbo(phones=(Phone("555-0100"), Phone("555-0111", "mobile")), websites=("q.example",)),
-        lacrm(phones=(Phone("555-0199"),), addresses=(rules.to_address(ADDR_B, "work"),)),
+        lacrm(phones=(Phone("555-0199"),), addresses=(values.to_address(ADDR_B, "work"),)),
     )
     got = {c.field: (c.target, c.new) for c in result.changes}
     assert got == {
         PHONE: (QBO, "555-0199"),
         MOBILE: (LACRM, "555-0111"),
-        ADDRESS: (QBO, rules.address_value(rules.to_address(ADDR_B, "work"))),
+        ADDRESS: (QBO, values.address_value(values.to_address(ADDR_B, "work"))),
         WEBSITE: (LACRM, "q.example"),
     }
 
@@ -285,7 +290,7 @@ def test_qbo_changes_name_only_the_slots_that_change():
     ]
     out = rules.qbo_changes(changes)
     assert out["phones"] == (Phone("555-0100", "work"), Phone("555-0111", "mobile"))
-    assert out["addresses"] == (rules.to_address(ADDR_B, "billing"),)
+    assert out["addresses"] == (values.to_address(ADDR_B, "billing"),)
     assert out["websites"] == ("acme.example",)
     assert "emails" not in out
 
@@ -336,7 +341,7 @@ def test_lacrm_merge_replaces_the_primary_address_and_keeps_its_type_and_the_oth
     )
     out = rules.lacrm_fields(current, [FieldChange(ADDRESS, LACRM, ADDR_B, ADDR_A)])
     assert out["addresses"][0] == current.addresses[0]
-    assert out["addresses"][1] == rules.to_address(ADDR_A, "work")
+    assert out["addresses"][1] == values.to_address(ADDR_A, "work")
 
 
 # --- pairs ---------------------------------------------------------------------------------------
@@ -422,12 +427,12 @@ def _records(qp, qm, qs, qa, lp, lm, ls, la):
     q = qbo(
         phones=tuple(p for p in (Phone(qp, "work"), Phone(qm, "mobile")) if p.number),
         websites=(qs,) if qs else (),
-        addresses=(rules.to_address(qa, "billing"),) if qa else (),
+        addresses=(values.to_address(qa, "billing"),) if qa else (),
     )
     lc = lacrm(
         phones=tuple(p for p in (Phone(lp, "work"), Phone(lm, "mobile")) if p.number),
         websites=(ls,) if ls else (),
-        addresses=(rules.to_address(la, "work"),) if la else (),
+        addresses=(values.to_address(la, "work"),) if la else (),
     )
     return q, lc
 
@@ -438,10 +443,10 @@ def test_applying_a_first_sync_plan_converges_and_never_blanks(qp, qm, qs, qa, l
     q, lc = _records(qp, qm, qs, qa, lp, lm, ls, la)
     first = plan(q, lc, sor=sor)
     q2, lc2 = _apply(q, first.changes), _apply(lc, first.changes)
-    for name in rules.fields_for(False):
-        before = {rules.field_key(name, rules.read_value(r, name)) for r in (q, lc)} - {""}
-        after_q = rules.field_key(name, rules.read_value(q2, name))
-        after_l = rules.field_key(name, rules.read_value(lc2, name))
+    for name in values.fields_for(False):
+        before = {values.field_key(name, values.read_value(r, name)) for r in (q, lc)} - {""}
+        after_q = values.field_key(name, values.read_value(q2, name))
+        after_l = values.field_key(name, values.read_value(lc2, name))
         # Whatever was known is now on both sides, and it is the same value.
         if before:
             assert after_q and after_q == after_l

@@ -19,7 +19,8 @@ from integrations.sandbox.qbo.faults import QboFault
 from integrations.sandbox.qbo.models import SandboxQboName
 from integrations.sandbox.qbo.names import create_name, update_name
 from sync import runs
-from sync.field_updates import STALE_MESSAGE, FieldUpdateHandler
+from sync.fields.apply import STALE_MESSAGE
+from sync.fields.handler import FieldUpdateHandler
 from sync.models import ContactLink, SyncLogEntry, SyncRun, SyncSettings, SyncWorkItem
 from sync.runs import BATCH_SIZE, BatchContext
 from tests.fixtures_worker import wait_for

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from integrations.records import ContactRecord, Phone
 from sync.matching import MatchPlan, plan_matches
-from sync.normalize import (
+from sync.matching.normalize import (
     normalize_company,
     normalize_email,
     normalize_name,

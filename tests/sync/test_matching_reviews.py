@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sync.matching import plan_matches
-from sync.matching_review import MAX_SUB_BLOCK_PAIRS, SMALL_BLOCK_PAIRS
+from sync.matching.review import MAX_SUB_BLOCK_PAIRS, SMALL_BLOCK_PAIRS
 from tests.sync.test_matching import lacrm, pairs, qbo, reviewed
 
 REJECTED = 'Marked "not a match" by a user'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.records import ContactRecord, Phone
-from sync.normalize import (
+from sync.matching.normalize import (
     normalize_company,
     normalize_email,
     normalize_name,

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         workspace = find_workspace(options["workspace"])
         run, created = runs.start_run(workspace, self.kind, trigger=SyncRun.Trigger.OPERATOR)
         verb = "Started" if created else "Already active:"
-        self.stdout.write(f"{verb} {run.get_kind_display()} run {run.id} for {workspace.name}")
+        self.stdout.write(f"{verb} {run.kind_label} run {run.id} for {workspace.name}")
         if not options["wait"]:
             return
         deadline = time.monotonic() + options["timeout"]

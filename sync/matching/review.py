@@ -8,7 +8,7 @@ never an automatic link and never an automatic create: a held create beats a dup
 Pairs are only compared inside blocks of records sharing a phone or a company, so the work stays
 linear: a block with too many pairs is cut down by hashing on (last name, first initial) first.
 A pair already ruled out (rejected by a user, or two people of one name with different emails)
-never joins a review. Also home to the small index helpers the other rules share.
+never joins a review.
 """
 
 from __future__ import annotations
@@ -17,12 +17,10 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from itertools import islice
-from typing import TYPE_CHECKING
 
-from sync.normalize import close_names, normalize_person_name
-
-if TYPE_CHECKING:
-    from sync.matching import _Planner
+from sync.matching.index import UnionFind, add_to_index
+from sync.matching.normalize import close_names, normalize_person_name
+from sync.matching.state import MatchState
 
 logger = logging.getLogger(__name__)
 
@@ -37,45 +35,7 @@ PARTNER_TRIES = 16
 Edge = Callable[[int, int, str], None]
 
 
-class UnionFind:
-    """Disjoint sets over ints, created on first use; iteration order is first-use order."""
-
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        """The root of ``x``'s set (adding ``x`` alone if new), halving the path on the way."""
-        parent = self.parent
-        root = parent.setdefault(x, x)
-        while root != parent[root]:
-            parent[root] = parent[parent[root]]
-            root = parent[root]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        """Merge the sets of ``a`` and ``b``."""
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
-
-    def groups(self) -> list[list[int]]:
-        """Every set's members, in first-use order."""
-        members: dict[int, list[int]] = {}
-        for node in self.parent:
-            members.setdefault(self.find(node), []).append(node)
-        return list(members.values())
-
-
-def add_to_index(index: dict[str, list[int]], key: str, x: int) -> None:
-    """Append ``x`` under ``key`` (cheaper than ``setdefault``, which builds a list each call)."""
-    holders = index.get(key)
-    if holders is None:
-        index[key] = [x]
-    else:
-        holders.append(x)
-
-
-def review_uncertain(planner: _Planner) -> None:
+def review_uncertain(planner: MatchState) -> None:
     """Send the open records joined by plausible but uncertain pairs to review, one per group."""
     n = planner.n
     edges = UnionFind()
@@ -88,8 +48,8 @@ def review_uncertain(planner: _Planner) -> None:
 
     # Blocks are keyed by phone and by (a person's) company; only blocks that have records on
     # both sides are kept, and only those are compared.
-    q_blocks = _block_index(planner.qk, planner.q_taken)
-    l_blocks = _block_index(planner.lk, planner.l_taken, among=q_blocks)
+    q_blocks = _block_index(planner.qbo_keys, planner.qbo_taken)
+    l_blocks = _block_index(planner.lacrm_keys, planner.lacrm_taken, among=q_blocks)
     for kind, q_index, l_index in zip(("phone", "company"), q_blocks, l_blocks, strict=True):
         for value, ls in l_index.items():
             _block(planner, kind, value, q_index[value], ls, edge)
@@ -102,8 +62,8 @@ def review_uncertain(planner: _Planner) -> None:
         planner.review(qs, ls, "; ".join(list(said)[:3]))
 
 
-def _close(planner: _Planner, i: int, j: int) -> bool:
-    a, b = planner.qk[i], planner.lk[j]
+def _close(planner: MatchState, i: int, j: int) -> bool:
+    a, b = planner.qbo_keys[i], planner.lacrm_keys[j]
     if a.is_company != b.is_company:
         return False
     if a.is_company:
@@ -128,7 +88,7 @@ def _block_index(keys_list, taken, among=None) -> tuple[dict, dict]:
 
 
 def _block(
-    planner: _Planner, kind: str, value: str, qs: list[int], ls: list[int], edge: Edge
+    planner: MatchState, kind: str, value: str, qs: list[int], ls: list[int], edge: Edge
 ) -> None:
     shared = f'Same {kind} "{value}"'
     if len(qs) * len(ls) <= SMALL_BLOCK_PAIRS:
@@ -140,7 +100,7 @@ def _block(
     # A switchboard number or a big employer: hash on (last name, first initial) instead of
     # comparing every pair.
     subs: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
-    for side, keys_list, members in ((0, planner.qk, qs), (1, planner.lk, ls)):
+    for side, keys_list, members in ((0, planner.qbo_keys, qs), (1, planner.lacrm_keys, ls)):
         for x in members:
             person = keys_list[x].person_name
             if person and not keys_list[x].is_company:
@@ -157,7 +117,7 @@ def _block(
                 edge(i, j, f"{shared} and a close name ({planner.names(i, j)})")
 
 
-def _join_all(planner: _Planner, sq: list[int], sl: list[int], reason: str, edge: Edge) -> None:
+def _join_all(planner: MatchState, sq: list[int], sl: list[int], reason: str, edge: Edge) -> None:
     """Join a huge sub-block into one review without comparing every pair.
 
     Each record is joined to the first few on the other side until one is not ruled out with
@@ -173,18 +133,18 @@ def _join_all(planner: _Planner, sq: list[int], sl: list[int], reason: str, edge
             edge(i, j, reason)
 
 
-def _person_company(planner: _Planner, edge: Edge) -> None:
+def _person_company(planner: MatchState, edge: Edge) -> None:
     """A person on one side named like a company record on the other: never auto-linked."""
     p = planner
     for flip, (records, keys_list, taken) in enumerate(
-        ((p.q, p.qk, p.q_taken), (p.l, p.lk, p.l_taken))
+        ((p.qbo, p.qbo_keys, p.qbo_taken), (p.lacrm, p.lacrm_keys, p.lacrm_taken))
     ):
         companies: dict[str, list[int]] = {}
         for x, keys in enumerate(keys_list):
             text = records[x].company_name or records[x].display_name
             if keys.is_company and text and not taken[x]:
                 add_to_index(companies, normalize_person_name(text), x)
-        others, other_taken = (p.qk, p.q_taken) if flip else (p.lk, p.l_taken)
+        others, other_taken = (p.qbo_keys, p.qbo_taken) if flip else (p.lacrm_keys, p.lacrm_taken)
         for y, keys in enumerate(others):
             if companies and not keys.is_company and not other_taken[y]:
                 for x in companies.get(keys.person_name, ()):

@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.scoping import workspace_required
-from integrations import services
 from integrations.errors import IntegrationError, NotConnected, ReconnectNeeded
 from integrations.records import LACRM, QBO, SYSTEM_NAMES
-from sync import field_rules, runs
-from sync.field_updates import preview_updates
+from sync import runs
+from sync.fields import values as field_values
+from sync.fields.apply import preview_updates
 from sync.models import SyncRun, SyncSettings
 
 logger = logging.getLogger(__name__)
@@ -21,26 +21,14 @@ logger = logging.getLogger(__name__)
 MAX_SHOWN = 300
 
 
-def _missing_connections(workspace) -> list[str]:
-    status = services.connection_status(workspace)
-    problems = []
-    for key, label in (("qbo", "QuickBooks"), ("lacrm", "Less Annoying CRM")):
-        info = status[key]
-        if info.get("needs_reconnect"):
-            problems.append(f"{label} needs to be reconnected")
-        elif not info.get("connected"):
-            problems.append(f"{label} is not connected")
-    return problems
-
-
 def _rows(update) -> list[dict]:
     return [
         {
             "label": change.label,
             "target": SYSTEM_NAMES[change.target],
             "source": SYSTEM_NAMES[change.source],
-            "old": field_rules.display(change.field, change.old),
-            "new": field_rules.display(change.field, change.new),
+            "old": field_values.display(change.field, change.old),
+            "new": field_values.display(change.field, change.new),
         }
         for change in update.changes
     ]
@@ -55,7 +43,7 @@ def preview(request: HttpRequest) -> HttpResponse:
         "system_of_record": sync_settings.get_system_of_record_display(),
         "update_email": sync_settings.update_email,
         "kind": SyncRun.Kind.FIELD_UPDATES,
-        "problems": _missing_connections(workspace),
+        "problems": runs.connection_problems(workspace),
         "error": "",
         "result": None,
     }
@@ -84,8 +72,6 @@ def preview(request: HttpRequest) -> HttpResponse:
                 held=result.held[:MAX_SHOWN],
             )
     active = runs.active_run(workspace)
-    blocked = list(context["problems"])
-    if active is not None:
-        blocked.append(f"{active.get_kind_display()} is {active.get_status_display().lower()}")
+    blocked = runs.start_blockers(workspace, active)
     context.update(active=active, can_start=not blocked, blocked_reason="; ".join(blocked))
     return render(request, "sync/field_preview.html", context)

@@ -1,0 +1,53 @@
+"""What the summaries app adds to the run engine and the settings page (called from ``ready``)."""
+
+from __future__ import annotations
+
+from summaries.kind import KIND, Outcome
+from sync import kinds, outcomes, settings_sections
+
+
+def _handler():
+    from summaries.engine import SummaryHandler
+
+    return SummaryHandler()
+
+
+def _instance(workspace):
+    from summaries.models import SummarySettings
+
+    return SummarySettings.for_workspace(workspace)
+
+
+def register() -> None:
+    from summaries.forms import SummarySettingsForm
+
+    kinds.register(
+        kinds.RunKind(
+            name=KIND,
+            label="Update Invoice Summaries",
+            handler=_handler,
+            progress_noun="contacts to update",
+            button_id="update-summaries",
+            counters=(
+                kinds.Counter("notes_added", "notes added", "count-notes"),
+                kinds.Counter("throttled", "updated in the last 24 h", "count-throttled"),
+            ),
+            result=lambda run: f"{run.notes_added} notes",
+            order=20,
+        )
+    )
+    outcomes.register(
+        outcomes.Outcome(Outcome.NOTE_ADDED, "Note added", outcomes.SUCCEEDED),
+        outcomes.Outcome(Outcome.THROTTLED, "Throttled (24 h)", outcomes.SKIPPED),
+        outcomes.Outcome(Outcome.NO_OPEN_INVOICES, "No open invoices", outcomes.SKIPPED),
+        outcomes.Outcome(Outcome.NOT_LINKED, "Not linked", outcomes.SKIPPED),
+        outcomes.Outcome(Outcome.UNCHANGED, "Unchanged", outcomes.SKIPPED),
+    )
+    settings_sections.register(
+        settings_sections.SettingsSection(
+            key="summaries",
+            title="Invoice summaries",
+            form_class=SummarySettingsForm,
+            instance=_instance,
+        )
+    )

@@ -1,0 +1,51 @@
+"""Hash indexes and disjoint sets the matching rules share."""
+
+from __future__ import annotations
+
+
+class UnionFind:
+    """Disjoint sets over ints, created on first use; iteration order is first-use order."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        """The root of ``x``'s set (adding ``x`` alone if new), halving the path on the way."""
+        parent = self.parent
+        root = parent.setdefault(x, x)
+        while root != parent[root]:
+            parent[root] = parent[parent[root]]
+            root = parent[root]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        """Merge the sets of ``a`` and ``b``."""
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+    def groups(self) -> list[list[int]]:
+        """Every set's members, in first-use order."""
+        members: dict[int, list[int]] = {}
+        for node in self.parent:
+            members.setdefault(self.find(node), []).append(node)
+        return list(members.values())
+
+
+def add_to_index(index: dict[str, list[int]], key: str, x: int) -> None:
+    """Append ``x`` under ``key`` (cheaper than ``setdefault``, which builds a list each call)."""
+    holders = index.get(key)
+    if holders is None:
+        index[key] = [x]
+    else:
+        holders.append(x)
+
+
+def name_index(keys_list, members, among=None) -> tuple[dict, dict]:
+    """Person and company name keys (apart: a person never links to a company record)."""
+    index: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})
+    for x in members:
+        keys = keys_list[x]
+        if keys.name_key and (among is None or keys.name_key in among[keys.is_company]):
+            add_to_index(index[keys.is_company], keys.name_key, x)
+    return index

@@ -1,0 +1,67 @@
+"""The run kinds and log outcomes of the sync app itself (called from ``SyncConfig.ready``)."""
+
+from __future__ import annotations
+
+from sync import kinds, outcomes
+from sync.models import SyncLogEntry, SyncRun
+
+Outcome = SyncLogEntry.Outcome
+
+
+def _contacts():
+    from sync.contacts import ContactSyncHandler
+
+    return ContactSyncHandler()
+
+
+def _field_updates():
+    from sync.fields.handler import FieldUpdateHandler
+
+    return FieldUpdateHandler()
+
+
+def register() -> None:
+    kinds.register(
+        kinds.RunKind(
+            name=SyncRun.Kind.CONTACTS.value,
+            label=SyncRun.Kind.CONTACTS.label,
+            handler=_contacts,
+            progress_noun="contacts to create",
+            button_id="sync-contacts",
+            counters=(
+                kinds.Counter("created_in_lacrm", "created in LACRM", "count-created-lacrm"),
+                kinds.Counter("created_in_qbo", "created in QuickBooks", "count-created-qbo"),
+                kinds.Counter("matched", "matched", "count-matched"),
+                kinds.Counter("already_matched", "already matched", "count-already"),
+                kinds.Counter("needs_review", "need review", "count-review"),
+            ),
+            result=lambda run: str(run.created_in_lacrm + run.created_in_qbo),
+            primary=True,
+            order=10,
+        )
+    )
+    kinds.register(
+        kinds.RunKind(
+            name=SyncRun.Kind.FIELD_UPDATES.value,
+            label=SyncRun.Kind.FIELD_UPDATES.label,
+            handler=_field_updates,
+            progress_noun="linked pairs to update",
+            button_id="update-linked",
+            counters=(kinds.Counter("updated", "records updated", "count-updated"),),
+            result=lambda run: f"{run.updated} updated",
+            order=30,
+        )
+    )
+    groups = {
+        Outcome.CREATED: outcomes.SUCCEEDED,
+        Outcome.MATCHED: outcomes.SUCCEEDED,
+        Outcome.UPDATED: outcomes.SUCCEEDED,
+        Outcome.LINKED: outcomes.SUCCEEDED,
+        Outcome.UNLINKED: outcomes.SUCCEEDED,
+        Outcome.ALREADY_MATCHED: outcomes.ALREADY_MATCHED,
+        Outcome.NEEDS_REVIEW: outcomes.NEEDS_REVIEW,
+        Outcome.SKIPPED: outcomes.SKIPPED,
+        Outcome.UNCHANGED: outcomes.SKIPPED,
+        Outcome.FAILED: outcomes.FAILED,
+    }
+    outcomes.register(*(outcomes.Outcome(o.value, o.label, g) for o, g in groups.items()))

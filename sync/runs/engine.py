@@ -1,0 +1,165 @@
+"""Executing runs: plan, then batches of ``BATCH_SIZE``, and recovery of runs whose worker died.
+
+A run moves queued → running → completed, or running → stopping → stopped, or → failed. Each
+batch is one Celery task that enqueues the next. The kind's handler (``sync.kinds``) does
+the work; this module knows no kind by name.
+
+Two guards make duplicate or lost task deliveries harmless:
+- a Postgres advisory lock per run, held while a task works on it; a killed worker's connection
+  closes and the lock goes with it, which is also how ``recover_stale_runs`` tells a dead run
+  from a slow one;
+- batch numbers: a task whose number is not the run's ``next_batch`` is a duplicate and is dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from integrations.errors import IntegrationError
+from sync import kinds
+from sync.models import ACTIVE_STATUSES, SyncRun, SyncWorkItem
+from sync.runs import dispatch
+from sync.runs.handler import BatchContext, RunHandler, StopRun
+from sync.runs.lifecycle import finish
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 20
+
+
+def handler_for(kind: str) -> RunHandler:
+    return kinds.get(kind).handler()
+
+
+def _lock_key(run_id) -> int:
+    digest = hashlib.blake2b(str(run_id).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@contextmanager
+def run_lock(run_id):
+    """Hold the run's advisory lock for the duration; yields False if another worker has it."""
+    key = _lock_key(run_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+
+
+def _fail_from(run: SyncRun, exc: Exception) -> None:
+    if isinstance(exc, (IntegrationError, StopRun)):
+        reason = str(exc)
+    else:
+        logger.exception("run %s crashed", run.id)
+        reason = f"Internal error ({type(exc).__name__}); the team has been notified."
+    finish(run, SyncRun.Status.FAILED, reason)
+
+
+def execute_plan(run_id: str) -> None:
+    """Plan a queued run, then hand it to the batches."""
+    with run_lock(run_id) as acquired:
+        if not acquired:
+            return
+        run = SyncRun.objects.filter(pk=run_id).first()
+        if run is None or not run.is_active:
+            return
+        if run.stop_requested:
+            finish(run, SyncRun.Status.STOPPED)
+            return
+        if not run.planned:
+            now = timezone.now()
+            SyncRun.objects.filter(pk=run.pk).update(
+                status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now
+            )
+            run.refresh_from_db()
+            ctx = BatchContext(run)
+            try:
+                handler = handler_for(run.kind)
+                pulled = handler.pull(run, ctx)
+                with transaction.atomic():
+                    handler.write_plan(run, pulled)
+                    SyncRun.objects.filter(pk=run.pk).update(planned=True)
+            except Exception as exc:  # noqa: BLE001 - every failure ends the run with a reason
+                _fail_from(run, exc)
+                return
+        run.refresh_from_db()
+        dispatch.enqueue_batch(run.id, run.next_batch)
+
+
+def execute_batch(run_id: str, batch_no: int) -> None:
+    """Process the run's next batch of work items, then enqueue the one after."""
+    with run_lock(run_id) as acquired:
+        if not acquired:
+            return
+        run = SyncRun.objects.filter(pk=run_id).first()
+        if run is None or not run.is_active or batch_no != run.next_batch:
+            return
+        if not run.planned:
+            # The plan task died before finishing; planning again is safe (it is idempotent).
+            dispatch.enqueue_plan(run.id)
+            return
+        if run.stop_requested:
+            finish(run, SyncRun.Status.STOPPED)
+            return
+        items = list(
+            SyncWorkItem.objects.filter(run=run, state=SyncWorkItem.State.PENDING).order_by("seq")[
+                :BATCH_SIZE
+            ]
+        )
+        if not items:
+            finish(run, SyncRun.Status.COMPLETED)
+            return
+        ctx = BatchContext(run)
+        ctx.heartbeat()
+        try:
+            handler_for(run.kind).process(run, items, ctx)
+        except Exception as exc:  # noqa: BLE001 - every failure ends the run with a reason
+            _fail_from(run, exc)
+            return
+        SyncRun.objects.filter(pk=run.pk).update(next_batch=F("next_batch") + 1)
+        run.refresh_from_db()
+        if run.stop_requested:
+            finish(run, SyncRun.Status.STOPPED)
+            return
+        dispatch.enqueue_batch(run.id, run.next_batch)
+
+
+def recover_stale_runs(stale_after: timedelta | None = None) -> list[str]:
+    """Re-enqueue active runs whose worker died (stale heartbeat and nobody holds the lock)."""
+    if stale_after is None:
+        stale_after = timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
+    cutoff = timezone.now() - stale_after
+    recovered = []
+    candidates = SyncRun.objects.filter(status__in=ACTIVE_STATUSES).exclude(heartbeat_at__gt=cutoff)
+    for run in candidates.filter(created_at__lt=cutoff):
+        with run_lock(run.id) as acquired:
+            if not acquired:
+                continue  # A live worker is on it.
+            run.refresh_from_db()
+            if not run.is_active:
+                continue
+            if run.stop_requested:
+                finish(run, SyncRun.Status.STOPPED)
+                continue
+            SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+            if run.planned:
+                dispatch.enqueue_batch(run.id, run.next_batch)
+            else:
+                dispatch.enqueue_plan(run.id)
+            recovered.append(str(run.id))
+    if recovered:
+        logger.warning("re-enqueued stale runs: %s", ", ".join(recovered))
+    return recovered

@@ -1,0 +1,85 @@
+"""Starting and stopping runs, and the one answer to "can a run start now?"."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations import services
+from sync import kinds
+from sync.models import ACTIVE_STATUSES, SyncRun
+from sync.runs import dispatch
+
+logger = logging.getLogger(__name__)
+
+
+def active_run(workspace) -> SyncRun | None:
+    return SyncRun.objects.for_workspace(workspace).filter(status__in=ACTIVE_STATUSES).first()
+
+
+def connection_problems(workspace) -> list[str]:
+    """What keeps the workspace's connections from being used now ([] when nothing does)."""
+    status = services.connection_status(workspace)
+    problems = []
+    for key, label in (("qbo", "QuickBooks"), ("lacrm", "Less Annoying CRM")):
+        info = status[key]
+        if info.get("needs_reconnect"):
+            problems.append(f"{label} needs reconnecting")
+        elif not info.get("connected"):
+            problems.append(f"{label} is not connected")
+    return problems
+
+
+def start_blockers(workspace, active: SyncRun | None = None) -> list[str]:
+    """Why no run can start for the workspace now ([] when one can): the dashboard buttons, the
+    start view and the preview pages all ask this."""
+    problems = connection_problems(workspace)
+    active = active if active is not None else active_run(workspace)
+    if active is not None:
+        problems.append(f"{active.kind_label} is in progress")
+    return problems
+
+
+def start_run(
+    workspace, kind: str, *, user=None, trigger: str = SyncRun.Trigger.USER
+) -> tuple[SyncRun, bool]:
+    """Queue a run unless one is active (the database constraint decides races).
+
+    Returns ``(run, created)``; when a run is already active it is returned with ``False``.
+    """
+    kinds.get(kind)  # An unknown kind is a programming error, raised before anything is written.
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(
+                workspace=workspace, kind=kind, started_by=user, trigger=trigger
+            )
+    except IntegrityError:
+        existing = active_run(workspace)
+        if existing is None:  # It finished between our insert and this read; try once more.
+            return start_run(workspace, kind, user=user, trigger=trigger)
+        return existing, False
+    dispatch.enqueue_plan(run.id)
+    logger.info("run %s (%s) queued for workspace %s", run.id, kind, workspace.id)
+    return run, True
+
+
+def request_stop(run: SyncRun) -> SyncRun:
+    """Ask a run to stop; a queued run stops at once, a running one after its current contact."""
+    now = timezone.now()
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.QUEUED).update(
+        status=SyncRun.Status.STOPPED, stop_requested=True, finished_at=now
+    )
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+        status=SyncRun.Status.STOPPING, stop_requested=True
+    )
+    run.refresh_from_db()
+    return run
+
+
+def finish(run: SyncRun, status: str, reason: str = "") -> None:
+    SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(
+        status=status, finished_at=timezone.now(), failure_reason=reason[:2000]
+    )
+    logger.info("run %s finished: %s %s", run.id, status, reason)
