@@ -29,8 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-
-from django.db import models
+from enum import StrEnum
 
 from integrations.records import InvoiceRecord
 
@@ -41,14 +40,18 @@ ZERO = Decimal("0")
 FINGERPRINT_VERSION = 1
 
 
-class Status(models.TextChoices):
+class Status(StrEnum):
     """The headline state of one invoice (see the module docstring for the rules)."""
 
-    PAID = "paid", "Paid"
-    OVERDUE = "overdue", "Overdue"
-    DUE_TODAY = "due_today", "Due today"
-    PARTIALLY_PAID = "partially_paid", "Partially paid"
-    UNPAID = "unpaid", "Unpaid"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    DUE_TODAY = "due_today"
+    PARTIALLY_PAID = "partially_paid"
+    UNPAID = "unpaid"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
