@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "integrations",
+    # Providers: each registers itself with integrations.registry (one line per system).
+    "integrations.quickbooks",
+    "integrations.lacrm",
     "integrations.sandbox",
     "integrations.sandbox.qbo",
     "integrations.sandbox.lacrm",

@@ -109,19 +109,29 @@ def _status(connection, label: str) -> dict[str, Any]:
     }
 
 
-def connection_status(workspace) -> dict[str, dict[str, Any]]:
-    """Both connections for the dashboard: connected, needs_reconnect, label, since, reason."""
+def qbo_status(workspace) -> dict[str, Any]:
     qbo = qbo_connection(workspace)
-    lacrm = lacrm_connection(workspace)
     qbo_label = (qbo.company_name or f"Company {qbo.realm_id}") if qbo else ""
-    qbo_status = _status(qbo, qbo_label)
+    status = _status(qbo, qbo_label)
     if qbo is not None:
-        qbo_status["realm_id"] = qbo.realm_id
-    lacrm_status = _status(lacrm, lacrm.label if lacrm else "")
+        status["realm_id"] = qbo.realm_id
+    return status
+
+
+def lacrm_status(workspace) -> dict[str, Any]:
+    lacrm = lacrm_connection(workspace)
+    status = _status(lacrm, lacrm.label if lacrm else "")
     if lacrm is not None:
-        lacrm_status["user_id"] = lacrm.lacrm_user_id
-        lacrm_status["auth_kind"] = lacrm.auth_kind
-    return {"qbo": qbo_status, "lacrm": lacrm_status}
+        status["user_id"] = lacrm.lacrm_user_id
+        status["auth_kind"] = lacrm.auth_kind
+    return status
+
+
+def connection_status(workspace) -> dict[str, dict[str, Any]]:
+    """Every connection for the dashboard: connected, needs_reconnect, label, since, reason."""
+    from integrations import registry
+
+    return registry.connection_status(workspace)
 
 
 # --- QuickBooks connect / switch / disconnect ---------------------------------------------------

@@ -10,7 +10,7 @@ import logging
 
 from django.utils import timezone
 
-from integrations import services
+from integrations import registry
 from integrations.records import ContactRecord, record_to_dict
 from sync.contact_plan import LedgerRow, PlanSettings, Pulled, plan_contacts, snapshot
 from sync.models import ContactLink, RejectedPair, SyncRun, SyncSettings, SyncWorkItem
@@ -25,11 +25,11 @@ def pull_contacts(run: SyncRun, ctx: BatchContext) -> Pulled:
     """Pull both sides and set aside the QBO records the workspace's settings skip."""
     workspace = run.workspace
     sync_settings = SyncSettings.for_workspace(workspace)
-    qbo_client = services.qbo_client(workspace)
-    lacrm_client = services.lacrm_client(workspace)
+    accounting = registry.accounting(workspace)
+    crm = registry.crm(workspace)
     pulled = Pulled(qbo={}, lacrm={})
     # Inactive customers are pulled too, so the logs can say why each one was skipped.
-    for count, record in enumerate(qbo_client.iter_customers(include_inactive=True), 1):
+    for count, record in enumerate(accounting.iter_contacts(include_inactive=True), 1):
         if count % 1000 == 0:
             ctx.heartbeat()
         if not record.active and not sync_settings.include_inactive:
@@ -41,7 +41,7 @@ def pull_contacts(run: SyncRun, ctx: BatchContext) -> Pulled:
         else:
             pulled.qbo[record.id] = record
     ctx.heartbeat()
-    for count, record in enumerate(lacrm_client.iter_contacts(), 1):
+    for count, record in enumerate(crm.iter_contacts(), 1):
         if count % 1000 == 0:
             ctx.heartbeat()
         pulled.lacrm[record.id] = record

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 
-from integrations import services
+from integrations import registry
 from integrations.errors import IntegrationError, NotConnected, NotFound, ReconnectNeeded
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord, record_from_dict
 from sync.models import ContactLink, SyncLogEntry, SyncRun, SyncWorkItem
@@ -30,9 +30,6 @@ logger = logging.getLogger(__name__)
 
 OTHER = {QBO: LACRM, LACRM: QBO}
 SEARCH_LIMIT = 20
-# Without a search endpoint on the QuickBooks client, a live search reads the customer list;
-# it stops after this many customers so one search cannot read a huge company for minutes.
-QBO_SCAN_LIMIT = 20_000
 
 LEDGER_FILTERS = {
     "linked": "Linked",
@@ -289,28 +286,8 @@ def search_live(workspace, system: str, terms: str) -> list[RecordRef]:
     """Search ``system`` itself through its client; raises IntegrationError if it can't."""
     if not terms.strip():
         return []
-    if system == LACRM:
-        records = services.lacrm_client(workspace).search_contacts(terms.strip())[:SEARCH_LIMIT]
-    else:
-        records = _search_qbo(workspace, terms.strip())
+    records = registry.client(workspace, system).search_contacts(terms.strip())[:SEARCH_LIMIT]
     return mark_linkable(workspace, system, [to_ref(r) for r in records])
-
-
-def _search_qbo(workspace, terms: str) -> list[ContactRecord]:
-    client = services.qbo_client(workspace)
-    # Prefer a server-side search when the client offers one; otherwise filter the list.
-    search = getattr(client, "search_customers", None)
-    if callable(search):
-        return list(search(terms))[:SEARCH_LIMIT]
-    results = []
-    for count, record in enumerate(client.iter_customers(include_inactive=True), 1):
-        if to_ref(record).matches(terms) or terms.casefold() in record.display_name.casefold():
-            results.append(record)
-            if len(results) >= SEARCH_LIMIT:
-                break
-        if count >= QBO_SCAN_LIMIT:
-            break
-    return results
 
 
 def to_ref(record: ContactRecord) -> RecordRef:
@@ -343,9 +320,7 @@ def mark_linkable(workspace, system: str, refs: list[RecordRef]) -> list[RecordR
 
 def fetch_record(workspace, system: str, record_id: str) -> ContactRecord:
     """One record read live through its client; raises IntegrationError."""
-    if system == QBO:
-        return services.qbo_client(workspace).get_customer(record_id)
-    return services.lacrm_client(workspace).get_contact(record_id)
+    return registry.client(workspace, system).get_contact(record_id)
 
 
 def unreachable_message(system: str, exc: Exception) -> str:

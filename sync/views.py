@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.scoping import get_for_workspace, workspace_required
-from integrations import services
+from integrations import registry
 from sync import kinds, outcomes, runs
 from sync.models import SyncLogEntry, SyncRun
 
@@ -32,7 +32,7 @@ def _action_state(workspace, active: SyncRun | None) -> dict:
     """Whether each action button may be pressed now, and if not, why."""
     problems = runs.start_blockers(workspace, active)
     return {
-        "connections": services.connection_status(workspace),
+        "connections": registry.connection_status(workspace),
         "can_start": not problems,
         "blocked_reason": "; ".join(problems),
     }

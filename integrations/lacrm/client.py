@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -84,7 +84,13 @@ def _error_for(response: requests.Response) -> IntegrationError | None:
 
 
 class LacrmClient:
-    """One LACRM user's contacts as neutral records; see the module docstring."""
+    """One LACRM user's contacts as neutral records; see the module docstring.
+
+    It is the workspace's ``integrations.protocols.CRM``.
+    """
+
+    system = LACRM
+    create_batch_size = 1
 
     def __init__(self, *, user_id: int, auth: LacrmAuth, api_url: str | None = None) -> None:
         self.user_id = int(user_id)
@@ -156,8 +162,8 @@ class LacrmClient:
     def get_user(self) -> dict:
         return self.call("GetUser")
 
-    def iter_contacts(self) -> Iterator[ContactRecord]:
-        """Every contact and company, oldest first, 10,000 per page."""
+    def iter_contacts(self, *, include_inactive: bool = False) -> Iterator[ContactRecord]:
+        """Every contact and company, oldest first, 10,000 per page (LACRM has no inactive)."""
         page = 1
         while True:
             data = self.call(
@@ -283,6 +289,22 @@ class LacrmClient:
                 "Less Annoying CRM did not return the new note's id.", system=LACRM
             )
         return note_id
+
+    # --- the CRM protocol (integrations.protocols) -----------------------------------------------
+
+    def create_contacts(self, items: Sequence[tuple[str, ContactRecord]]) -> list[CreateResult]:
+        """LACRM creates one contact per call (``create_batch_size`` is 1)."""
+        if len(items) > self.create_batch_size:
+            raise ValueError("Less Annoying CRM creates one contact per call")
+        return [self.create_contact(key, record) for key, record in items]
+
+    def find_possible_creations(self, record: ContactRecord) -> list[ContactRecord]:
+        """Contacts an interrupted create could have made: LACRM's search by email, else name."""
+        terms = record.primary_email or record.name
+        return self.search_contacts(terms) if terms else []
+
+    def update_contact(self, contact_id: str, changes: dict) -> None:
+        self.edit_contact(contact_id, changes)
 
 
 def _not_sent(error: IntegrationError) -> bool:

@@ -33,6 +33,7 @@ from integrations.records import QBO, ContactRecord, CreateResult, InvoiceRecord
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000
+SEARCH_LIMIT = 20
 BATCH_LIMIT = 30
 # QBO accepts request ids up to 50 characters.
 MAX_REQUEST_ID = 50
@@ -74,7 +75,15 @@ def _quote(value: str) -> str:
 
 
 class QuickBooksClient:
-    """One realm's customers and invoices as neutral records; see the module docstring."""
+    """One realm's customers and invoices as neutral records; see the module docstring.
+
+    It is the workspace's ``integrations.protocols.AccountingSystem``: the protocol's
+    ``*_contact(s)`` methods are the ``*_customer(s)`` ones under the engine's neutral names.
+    """
+
+    system = QBO
+    # One /batch call per run batch of 20 (QuickBooks takes up to 30).
+    create_batch_size = 20
 
     def __init__(self, realm_id: str, tokens: TokenSource) -> None:
         self.realm_id = realm_id
@@ -299,6 +308,43 @@ class QuickBooksClient:
                 raise
             return mapping.customer_to_record(response["Customer"])
         raise StaleObject("QuickBooks kept reporting the customer as changed.", system=QBO)
+
+    # --- the AccountingSystem protocol ----------------------------------------------------------
+
+    def iter_contacts(self, *, include_inactive: bool = False) -> Iterator[ContactRecord]:
+        return self.iter_customers(include_inactive=include_inactive)
+
+    def get_contact(self, contact_id: str) -> ContactRecord:
+        return self.get_customer(contact_id)
+
+    def get_contacts(self, contact_ids: Sequence[str]) -> list[ContactRecord]:
+        return self.get_customers(contact_ids)
+
+    def create_contacts(self, items: Sequence[tuple[str, ContactRecord]]) -> list[CreateResult]:
+        return self.create_customers(items)
+
+    def update_contact(self, contact_id: str, changes: dict) -> ContactRecord:
+        return self.update_customer(contact_id, changes)
+
+    def search_contacts(self, terms: str) -> list[ContactRecord]:
+        """Customers (active or not) whose DisplayName, or for an email the primary email,
+        contains ``terms``: one query each, at most ``SEARCH_LIMIT`` rows."""
+        terms = terms.strip()
+        if not terms:
+            return []
+        fields = ["DisplayName", "PrimaryEmailAddr"] if "@" in terms else ["DisplayName"]
+        pattern = _quote("%" + terms.replace("%", "") + "%")
+        found: dict[str, ContactRecord] = {}
+        for name in fields:
+            sql = (
+                f"SELECT * FROM Customer WHERE {name} LIKE {pattern} "  # noqa: S608
+                f"AND Active IN (true, false) MAXRESULTS {SEARCH_LIMIT}"
+            )
+            rows = (self._transport.query(sql).get("QueryResponse") or {}).get("Customer") or []
+            for row in rows:
+                record = mapping.customer_to_record(row)
+                found.setdefault(record.id, record)
+        return list(found.values())[:SEARCH_LIMIT]
 
 
 __all__ = ["QuickBooksClient", "IntegrationError", "item_request_id", "batch_request_id"]

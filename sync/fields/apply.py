@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from integrations import services
+from integrations import registry
 from integrations.errors import IntegrationError, StaleObject
 from integrations.records import LACRM, QBO, ContactRecord
 from sync.fields import rules
@@ -47,7 +47,7 @@ def apply_pair_update(
             continue
         try:
             if target == QBO:
-                record = qbo_client().update_customer(update.qbo_id, rules.qbo_changes(changes))
+                record = qbo_client().update_contact(update.qbo_id, rules.qbo_changes(changes))
                 if update.system_of_record == QBO:
                     # Filling the system of record: agree on the value as QuickBooks stored it
                     # (cut to its limits), or the next run would see a "change" and copy it back.
@@ -58,7 +58,7 @@ def apply_pair_update(
             else:
                 client = lacrm_client()
                 current = client.get_contact(update.lacrm_id)
-                client.edit_contact(update.lacrm_id, rules.lacrm_fields(current, changes))
+                client.update_contact(update.lacrm_id, rules.lacrm_fields(current, changes))
         except IntegrationError as exc:
             outcome.failed[target] = exc
             if exc.connection_level:
@@ -103,11 +103,11 @@ def pull_linked_records(workspace, heartbeat: Callable[[], None] | None = None) 
     for qbo_id, lacrm_id in linked_pairs(workspace).values_list("qbo_id", "lacrm_id"):
         qbo_ids.add(qbo_id)
         lacrm_ids.add(lacrm_id)
-    qbo_client = services.qbo_client(workspace)
-    lacrm_client = services.lacrm_client(workspace)
+    qbo_client = registry.accounting(workspace)
+    lacrm_client = registry.crm(workspace)
     pulled = Pulled(qbo={}, lacrm={})
     for count, record in enumerate(
-        qbo_client.iter_customers(include_inactive=sync_settings.include_inactive), 1
+        qbo_client.iter_contacts(include_inactive=sync_settings.include_inactive), 1
     ):
         if heartbeat and count % 1000 == 0:
             heartbeat()

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from django.db import transaction
 
-from integrations import services
+from integrations import registry
 from integrations.records import LACRM, QBO
 from sync.fields.apply import (
     Pulled,
@@ -177,10 +177,10 @@ class _Clients:
         return self._made[system]
 
     def qbo(self) -> object:
-        return self._get(QBO, services.qbo_client)
+        return self._get(QBO, registry.accounting)
 
     def lacrm(self) -> object:
-        return self._get(LACRM, services.lacrm_client)
+        return self._get(LACRM, registry.crm)
 
 
 def _finish(run: SyncRun, item: SyncWorkItem, entries: list[dict], **counts: int) -> None:

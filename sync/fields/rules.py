@@ -179,7 +179,7 @@ def plan_pair(
 
 
 def qbo_changes(changes: Iterable[FieldChange]) -> dict:
-    """Neutral fields for ``QuickBooksClient.update_customer`` (a sparse update of those slots)."""
+    """Neutral fields for QuickBooks' ``update_contact`` (a sparse update of those slots)."""
     result: dict[str, tuple] = {}
     phones: list[Phone] = []
     for change in changes:
@@ -204,7 +204,7 @@ def _replace_first(values: tuple[str, ...], new: str, name: str) -> tuple[str, .
 
 
 def lacrm_fields(current: ContactRecord, changes: Iterable[FieldChange]) -> dict:
-    """Neutral fields for ``LacrmClient.edit_contact``, merged into ``current``'s lists.
+    """Neutral fields for the CRM's ``update_contact``, merged into ``current``'s lists.
 
     EditContact replaces a whole list, so each changed list is sent complete: the other phones,
     emails, websites and addresses of the contact are kept and only the primary one of the

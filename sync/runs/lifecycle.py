@@ -7,7 +7,7 @@ import logging
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations import services
+from integrations import registry
 from sync import kinds
 from sync.models import ACTIVE_STATUSES, SyncRun
 from sync.runs import dispatch
@@ -21,14 +21,14 @@ def active_run(workspace) -> SyncRun | None:
 
 def connection_problems(workspace) -> list[str]:
     """What keeps the workspace's connections from being used now ([] when nothing does)."""
-    status = services.connection_status(workspace)
+    status = registry.connection_status(workspace)
     problems = []
-    for key, label in (("qbo", "QuickBooks"), ("lacrm", "Less Annoying CRM")):
-        info = status[key]
+    for provider in registry.providers():
+        info = status[provider.key]
         if info.get("needs_reconnect"):
-            problems.append(f"{label} needs reconnecting")
+            problems.append(f"{provider.name} needs reconnecting")
         elif not info.get("connected"):
-            problems.append(f"{label} is not connected")
+            problems.append(f"{provider.name} is not connected")
     return problems
 
 
