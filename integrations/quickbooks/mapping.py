@@ -11,7 +11,8 @@
   anything else that doesn't fit is noted, not written.
 - Addresses: ``BillAddr`` (billing) and ``ShipAddr`` (shipping), ``Line1``–``Line5``.
 - Values over QBO's limits (quickbooks-api.md §5) are cut, and the cut is noted.
-- DisplayNames (and the 6240 retry sequence) come from ``names.py``.
+- DisplayNames (and the 6240 retry sequence) come from ``names.py``; reading JSON into records is
+  ``reading.py``, writing records as JSON is here.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from integrations.mapping_utils import (
@@ -30,7 +29,6 @@ from integrations.mapping_utils import (
     clean,
     cut,
     one_line,
-    split_emails,
     unique,
 )
 from integrations.quickbooks.names import (
@@ -38,7 +36,13 @@ from integrations.quickbooks.names import (
     display_name_candidates,
     sanitize_display_name,
 )
-from integrations.records import QBO, Address, ContactRecord, InvoiceRecord, Phone
+from integrations.quickbooks.reading import (
+    ADDRESS_SLOTS,
+    MAX_ADDRESS_LINES,
+    customer_to_record,
+    invoice_to_record,
+)
+from integrations.records import QBO, Address, ContactRecord, Phone
 
 logger = logging.getLogger(__name__)
 
@@ -78,120 +82,6 @@ PHONE_SLOTS = {
     "other": ("AlternatePhone",),
     "fax": ("Fax",),
 }
-SLOT_KINDS = {"PrimaryPhone": "work", "Mobile": "mobile", "AlternatePhone": "other", "Fax": "fax"}
-ADDRESS_SLOTS = {"billing": "BillAddr", "shipping": "ShipAddr"}
-MAX_ADDRESS_LINES = 5
-
-
-# --- QBO → neutral ------------------------------------------------------------------------------
-
-
-def _text(data: Mapping, key: str) -> str:
-    return clean(data.get(key))
-
-
-def _nested(data: Mapping, key: str, inner: str) -> str:
-    value = data.get(key)
-    return clean(value.get(inner)) if isinstance(value, Mapping) else ""
-
-
-def _parse_datetime(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _parse_date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def _address_from_qbo(data: Any, kind: str) -> Address | None:
-    if not isinstance(data, Mapping):
-        return None
-    address = Address(
-        lines=tuple(
-            clean(data.get(f"Line{i}")) for i in range(1, 6) if clean(data.get(f"Line{i}"))
-        ),
-        city=_text(data, "City"),
-        state=_text(data, "CountrySubDivisionCode"),
-        postal_code=_text(data, "PostalCode"),
-        country=_text(data, "Country"),
-        kind=kind,
-    )
-    return None if address.is_empty else address
-
-
-def customer_to_record(data: Mapping) -> ContactRecord:
-    """A QBO ``Customer`` object (the inner dict) as a neutral record."""
-    first, middle, last = (_text(data, k) for k in ("GivenName", "MiddleName", "FamilyName"))
-    display = _text(data, "DisplayName")
-    is_company = not (first or middle or last)
-    company = _text(data, "CompanyName") or (display if is_company else "")
-    phones = tuple(
-        Phone(number, kind)
-        for slot, kind in SLOT_KINDS.items()
-        if (number := _nested(data, slot, "FreeFormNumber"))
-    )
-    addresses = tuple(
-        a
-        for a in (
-            _address_from_qbo(data.get("BillAddr"), "billing"),
-            _address_from_qbo(data.get("ShipAddr"), "shipping"),
-        )
-        if a is not None
-    )
-    website = _nested(data, "WebAddr", "URI")
-    is_job = bool(data.get("Job")) or bool(_nested(data, "ParentRef", "value"))
-    return ContactRecord(
-        system=QBO,
-        id=_text(data, "Id"),
-        is_company=is_company,
-        display_name=display,
-        salutation=_text(data, "Title"),
-        first_name=first,
-        middle_name=middle,
-        last_name=last,
-        suffix=_text(data, "Suffix"),
-        company_name=company,
-        emails=unique(split_emails(_nested(data, "PrimaryEmailAddr", "Address"))),
-        phones=phones,
-        websites=(website,) if website else (),
-        addresses=addresses,
-        notes=clean(data.get("Notes")),
-        active=data.get("Active", True) is not False,
-        parent_id=_nested(data, "ParentRef", "value") if is_job else "",
-        sync_token=_text(data, "SyncToken"),
-        updated_at=_parse_datetime((data.get("MetaData") or {}).get("LastUpdatedTime")),
-    )
-
-
-def _decimal(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else Decimal("0")
-    except InvalidOperation:
-        return Decimal("0")
-
-
-def invoice_to_record(data: Mapping) -> InvoiceRecord:
-    """A QBO ``Invoice`` object as a neutral invoice record."""
-    return InvoiceRecord(
-        id=_text(data, "Id"),
-        customer_id=_nested(data, "CustomerRef", "value"),
-        doc_number=_text(data, "DocNumber"),
-        txn_date=_parse_date(data.get("TxnDate")),
-        due_date=_parse_date(data.get("DueDate")),
-        total=_decimal(data.get("TotalAmt")),
-        balance=_decimal(data.get("Balance")),
-        currency=_nested(data, "CurrencyRef", "value") or "USD",
-    )
 
 
 # --- neutral → QBO ------------------------------------------------------------------------------
