@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from accounts.scoping import WorkspaceQuerySet
+from accounts.scoping import WorkspaceManager
 from integrations.crypto import EncryptedTextField
 
 # Refresh an access token when less than this is left, so a call never starts with a token that
@@ -54,7 +54,7 @@ class _Connection(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = WorkspaceManager()
 
     class Meta:
         abstract = True

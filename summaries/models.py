@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from accounts.scoping import WorkspaceQuerySet
+from accounts.scoping import WorkspaceManager
 
 THROTTLE_HOURS = 24
 
@@ -29,7 +29,7 @@ class ContactSummaryState(models.Model):
     pending_text = models.TextField(blank=True)
     pending_fingerprint = models.CharField(max_length=64, blank=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = WorkspaceManager()
 
     class Meta:
         constraints = [
@@ -54,7 +54,7 @@ class SummaryNote(models.Model):
     fingerprint = models.CharField(max_length=64, blank=True)
     text = models.TextField()
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = WorkspaceManager()
 
     class Meta:
         ordering = ["-posted_at"]
@@ -77,7 +77,7 @@ class SummarySettings(models.Model):
         default=True, help_text="Skip a summary identical to the last one posted."
     )
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = WorkspaceManager()
 
     class Meta:
         verbose_name_plural = "summary settings"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from accounts.scoping import WorkspaceQuerySet
+from accounts.scoping import WorkspaceManager
 from sync import kinds, outcomes
 
 ACTIVE_STATUSES = ("queued", "running", "stopping")
@@ -70,7 +70,7 @@ class SyncRun(models.Model):
     notes_added = models.PositiveIntegerField(default=0)
     throttled = models.PositiveIntegerField(default=0)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = WorkspaceManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -139,6 +139,9 @@ class SyncWorkItem(models.Model):
     payload = models.JSONField(default=dict)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
 
+    # A run's work belongs to the run's workspace.
+    objects = WorkspaceManager("run__workspace")
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["run", "seq"], name="unique_work_item_seq"),
@@ -181,7 +184,7 @@ class SyncLogEntry(models.Model):
     error_code = models.CharField(max_length=40, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = WorkspaceManager()
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -251,7 +254,7 @@ class ContactLink(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     linked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = WorkspaceManager()
 
     class Meta:
         constraints = [
@@ -280,7 +283,7 @@ class RejectedPair(models.Model):
     lacrm_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = WorkspaceManager()
 
     class Meta:
         constraints = [
@@ -341,7 +344,7 @@ class SyncSettings(models.Model):
     schedule = models.CharField(max_length=6, choices=Schedule.choices, default=Schedule.OFF)
     last_scheduled_at = models.DateTimeField(null=True, blank=True)
 
-    objects = WorkspaceQuerySet.as_manager()
+    objects = WorkspaceManager()
 
     class Meta:
         verbose_name_plural = "sync settings"

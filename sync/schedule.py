@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.scoping import scope, scopes_disabled
 from sync import runs
 from sync.models import SyncRun, SyncSettings
 
@@ -76,40 +77,52 @@ def start_scheduled_syncs(now: datetime | None = None) -> list[SyncRun]:
     """Start a contacts sync for every workspace whose schedule is due; returns the new runs."""
     now = now or timezone.now()
     started: list[SyncRun] = []
-    due = SyncSettings.objects.filter(schedule__in=list(INTERVALS)).select_related("workspace")
+    with scopes_disabled():  # Every tenant's schedule; each start below is in its own scope.
+        due = list(
+            SyncSettings.objects.filter(schedule__in=list(INTERVALS)).select_related("workspace")
+        )
     for sync_settings in due:
         slot = due_slot(sync_settings, now)
         if slot is None:
             continue
-        workspace = sync_settings.workspace
-        problems = runs.connection_problems(workspace)
-        if problems:
-            logger.info("scheduled sync of workspace %s waits: %s", workspace.pk, problems[0])
-            continue
-        active = runs.active_run(workspace)
-        if active is not None and active.kind != SyncRun.Kind.CONTACTS:
-            logger.info("scheduled sync of workspace %s waits for run %s", workspace.pk, active.pk)
-            continue
-        try:
-            with transaction.atomic():
-                if not _take_slot(sync_settings, slot):
-                    continue  # Another caller took this slot.
-                if active is not None:
-                    logger.info(
-                        "scheduled slot %s of workspace %s covered by run %s",
-                        slot.isoformat(),
-                        workspace.pk,
-                        active.pk,
-                    )
-                    continue
-                run, created = runs.start_run(
-                    workspace, SyncRun.Kind.CONTACTS, trigger=SyncRun.Trigger.SCHEDULE
-                )
-                if not created and run.kind != SyncRun.Kind.CONTACTS:
-                    raise _NotStarted
-        except _NotStarted:
-            continue
-        if created:
-            logger.info("scheduled sync %s started for workspace %s", run.pk, workspace.pk)
+        with scope(workspace=sync_settings.workspace_id):
+            run = _start_slot(sync_settings, slot)
+        if run is not None:
             started.append(run)
     return started
+
+
+def _start_slot(sync_settings: SyncSettings, slot: datetime) -> SyncRun | None:
+    """Take the workspace's due slot and start its sync; the new run, or None."""
+    workspace = sync_settings.workspace
+    problems = runs.connection_problems(workspace)
+    if problems:
+        logger.info("scheduled sync of workspace %s waits: %s", workspace.pk, problems[0])
+        return None
+    active = runs.active_run(workspace)
+    if active is not None and active.kind != SyncRun.Kind.CONTACTS:
+        logger.info("scheduled sync of workspace %s waits for run %s", workspace.pk, active.pk)
+        return None
+    try:
+        with transaction.atomic():
+            if not _take_slot(sync_settings, slot):
+                return None  # Another caller took this slot.
+            if active is not None:
+                logger.info(
+                    "scheduled slot %s of workspace %s covered by run %s",
+                    slot.isoformat(),
+                    workspace.pk,
+                    active.pk,
+                )
+                return None
+            run, created = runs.start_run(
+                workspace, SyncRun.Kind.CONTACTS, trigger=SyncRun.Trigger.SCHEDULE
+            )
+            if not created and run.kind != SyncRun.Kind.CONTACTS:
+                raise _NotStarted
+    except _NotStarted:
+        return None
+    if not created:
+        return None
+    logger.info("scheduled sync %s started for workspace %s", run.pk, workspace.pk)
+    return run

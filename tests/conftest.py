@@ -19,6 +19,20 @@ pytest_plugins = [
 
 
 @pytest.fixture(autouse=True)
+def _test_code_sees_every_workspace():
+    """Test code reads and writes rows of any workspace (alice's and bob's) to set up and check.
+
+    The code under test still runs scoped: the request middleware, Celery tasks and the engine
+    open their workspace's scope inside this one, and the live server and the worker are other
+    threads and processes with no part of it.
+    """
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Start every test with an empty cache (allauth's rate-limit buckets live there)."""
     import redis

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.scoping import scope, scopes_disabled
 from integrations.errors import IntegrationError
 from sync import kinds
 from sync.models import ACTIVE_STATUSES, SyncRun, SyncWorkItem
@@ -96,7 +97,7 @@ def execute_plan(run_id: str) -> None:
                 _fail_from(run, exc)
                 return
         run.refresh_from_db()
-        dispatch.enqueue_batch(run.id, run.next_batch)
+        dispatch.enqueue_batch(run, run.next_batch)
 
 
 def execute_batch(run_id: str, batch_no: int) -> None:
@@ -109,7 +110,7 @@ def execute_batch(run_id: str, batch_no: int) -> None:
             return
         if not run.planned:
             # The plan task died before finishing; planning again is safe (it is idempotent).
-            dispatch.enqueue_plan(run.id)
+            dispatch.enqueue_plan(run)
             return
         if run.stop_requested:
             finish(run, SyncRun.Status.STOPPED)
@@ -134,7 +135,7 @@ def execute_batch(run_id: str, batch_no: int) -> None:
         if run.stop_requested:
             finish(run, SyncRun.Status.STOPPED)
             return
-        dispatch.enqueue_batch(run.id, run.next_batch)
+        dispatch.enqueue_batch(run, run.next_batch)
 
 
 def recover_stale_runs(stale_after: timedelta | None = None) -> list[str]:
@@ -143,23 +144,35 @@ def recover_stale_runs(stale_after: timedelta | None = None) -> list[str]:
         stale_after = timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
     cutoff = timezone.now() - stale_after
     recovered = []
-    candidates = SyncRun.objects.filter(status__in=ACTIVE_STATUSES).exclude(heartbeat_at__gt=cutoff)
-    for run in candidates.filter(created_at__lt=cutoff):
-        with run_lock(run.id) as acquired:
-            if not acquired:
-                continue  # A live worker is on it.
-            run.refresh_from_db()
-            if not run.is_active:
-                continue
-            if run.stop_requested:
-                finish(run, SyncRun.Status.STOPPED)
-                continue
-            SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
-            if run.planned:
-                dispatch.enqueue_batch(run.id, run.next_batch)
-            else:
-                dispatch.enqueue_plan(run.id)
-            recovered.append(str(run.id))
+    with scopes_disabled():  # Every tenant's runs; each recovery below is in its run's scope.
+        candidates = list(
+            SyncRun.objects.filter(status__in=ACTIVE_STATUSES, created_at__lt=cutoff).exclude(
+                heartbeat_at__gt=cutoff
+            )
+        )
+    for run in candidates:
+        with scope(workspace=run.workspace_id):
+            if _recover(run):
+                recovered.append(str(run.id))
     if recovered:
         logger.warning("re-enqueued stale runs: %s", ", ".join(recovered))
     return recovered
+
+
+def _recover(run: SyncRun) -> bool:
+    """Re-enqueue one run whose worker died; False when a live worker holds it or it ended."""
+    with run_lock(run.id) as acquired:
+        if not acquired:
+            return False  # A live worker is on it.
+        run.refresh_from_db()
+        if not run.is_active:
+            return False
+        if run.stop_requested:
+            finish(run, SyncRun.Status.STOPPED)
+            return False
+        SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+        if run.planned:
+            dispatch.enqueue_batch(run, run.next_batch)
+        else:
+            dispatch.enqueue_plan(run)
+        return True

@@ -60,7 +60,7 @@ def start_run(
         if existing is None:  # It finished between our insert and this read; try once more.
             return start_run(workspace, kind, user=user, trigger=trigger)
         return existing, False
-    dispatch.enqueue_plan(run.id)
+    dispatch.enqueue_plan(run)
     logger.info("run %s (%s) queued for workspace %s", run.id, kind, workspace.id)
     return run, True
 

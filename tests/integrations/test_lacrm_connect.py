@@ -22,6 +22,7 @@ from integrations.models import ConnectionStatus, LacrmConnection
 from integrations.sandbox.lacrm.store import create_account, regenerate_key
 from integrations.sandbox.models import SandboxCall
 from tests.fixtures_connections import workspace_of
+from tests.threads import test_thread
 
 pytestmark = pytest.mark.usefixtures("sandbox")
 
@@ -202,7 +203,7 @@ def test_two_threads_on_an_expired_oauth_token_refresh_exactly_once(
         finally:
             db_connection.close()
 
-    threads = [threading.Thread(target=work) for _ in range(2)]
+    threads = [test_thread(target=work) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:

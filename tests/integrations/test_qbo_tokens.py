@@ -16,6 +16,7 @@ from integrations.models import ConnectionStatus, QuickBooksConnection
 from integrations.quickbooks.transport import PacedQuickBooks
 from integrations.sandbox.models import SandboxCall
 from tests.fixtures_sandbox import auth_client
+from tests.threads import test_thread
 
 
 def _refresh_calls() -> int:
@@ -82,7 +83,7 @@ def test_two_threads_on_an_expired_token_refresh_exactly_once(connected_workspac
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=work) for _ in range(2)]
+    threads = [test_thread(target=work) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from sync.matching.normalize import normalize_company, normalize_email
 from sync.models import ACTIVE_STATUSES, ContactLink, SyncLogEntry, SyncRun
 from tests.fixtures_worker import wait_for
 from tests.sync.helpers import assert_counters_match_logs, both_sides, duplicates
+from tests.threads import test_thread
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -264,7 +264,7 @@ def test_double_click_starts_one_run(connected_workspace):
     def click():
         results.append(runs.start_run(workspace, SyncRun.Kind.CONTACTS))
 
-    threads = [threading.Thread(target=click) for _ in range(5)]
+    threads = [test_thread(target=click) for _ in range(5)]
     for t in threads:
         t.start()
     for t in threads:

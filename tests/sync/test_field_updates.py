@@ -24,6 +24,7 @@ from sync.fields.handler import FieldUpdateHandler
 from sync.models import ContactLink, SyncLogEntry, SyncRun, SyncSettings, SyncWorkItem
 from sync.runs import BATCH_SIZE, BatchContext
 from tests.fixtures_worker import wait_for
+from tests.threads import test_thread
 
 ADDRESS_LACRM = {
     "Street": "100 Main St\nSuite 5",
@@ -317,7 +318,7 @@ def test_a_stale_sync_token_is_retried_once_then_logged(connected_workspace_empt
         finally:
             connection.close()
 
-    editor = threading.Thread(target=keep_editing, daemon=True)
+    editor = test_thread(target=keep_editing, daemon=True)
     editor.start()
     try:
         run = run_here(cw.workspace)

@@ -14,6 +14,7 @@ from integrations.models import ConnectionStatus, LacrmConnection, QuickBooksCon
 from sync import schedule, tasks
 from sync.models import SyncRun, SyncSettings
 from tests.factories import UserFactory
+from tests.threads import test_thread
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -128,7 +129,7 @@ def test_concurrent_calls_start_one_run_per_workspace():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=call) for _ in range(threads_n)]
+    threads = [test_thread(target=call) for _ in range(threads_n)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -158,7 +159,7 @@ def test_two_callers_holding_the_same_reading_take_a_slot_once():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=take, args=(r,)) for r in readings]
+    threads = [test_thread(target=take, args=(r,)) for r in readings]
     for thread in threads:
         thread.start()
     for thread in threads:

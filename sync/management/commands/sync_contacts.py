@@ -8,6 +8,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Workspace
+from accounts.scoping import scope
 from sync import runs
 from sync.models import SyncRun
 
@@ -41,6 +42,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         workspace = find_workspace(options["workspace"])
+        with scope(workspace=workspace.pk):
+            self._run(workspace, options)
+
+    def _run(self, workspace, options):
         run, created = runs.start_run(workspace, self.kind, trigger=SyncRun.Trigger.OPERATOR)
         verb = "Started" if created else "Already active:"
         self.stdout.write(f"{verb} {run.kind_label} run {run.id} for {workspace.name}")

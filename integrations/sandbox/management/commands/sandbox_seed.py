@@ -18,6 +18,7 @@ from django.db import transaction
 
 from accounts.middleware import workspace_for_user
 from accounts.models import User, Workspace
+from accounts.scoping import scopes_disabled
 from integrations.sandbox.demo_data import build_dataset
 from integrations.sandbox.lacrm import store as lacrm_store
 
@@ -70,6 +71,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Seeding may connect a workspace: an operator's command, outside any request's scope.
+        with scopes_disabled():
+            self._seed(options)
+
+    def _seed(self, options: dict) -> None:
         from integrations.sandbox.qbo import store as qbo_store
 
         if not 0.0 <= options["overlap"] <= 1.0:
