@@ -151,9 +151,11 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_GET = False
-# Sign-up says plainly when an email is already registered (the product asks for clear errors);
-# login and password reset still give nothing away.
+# Sign-up says plainly when an email is already registered (the product asks for clear errors).
+# Login already answers the same for an unknown email and a wrong password; password reset would
+# not with enumeration prevention off, so it uses a form that never says whether an email is known.
 ACCOUNT_PREVENT_ENUMERATION = False
+ACCOUNT_FORMS = {"reset_password": "accounts.forms.QuietResetPasswordForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[LedgerLink] "
 # allauth's built-in rate limits stay on (its defaults); they use the Redis cache above.
 

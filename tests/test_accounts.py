@@ -98,3 +98,43 @@ def test_home_redirects_signed_in_users_to_dashboard(alice_client):
     response = alice_client.get("/")
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard")
+
+
+# --- Nothing tells an outsider whether an email has an account ---------------------------------
+
+RESET = "/accounts/password/reset/"
+LOGIN = "/accounts/login/"
+
+
+def _page_text(response) -> str:
+    """The page without its per-request CSRF token, so two answers can be compared."""
+    import re
+
+    page = response.content.decode()
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+    return re.sub(r'"X-CSRFToken": "[^"]+"', "", page)
+
+
+def test_password_reset_answers_alike_for_known_and_unknown_emails(client, alice):
+    known = client.post(RESET, {"email": "alice@example.com"})
+    unknown = client.post(RESET, {"email": "nobody-here@example.com"})
+
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"] == "/accounts/password/reset/done/"
+    done = client.get(unknown["Location"]).content.decode()
+    assert "not assigned" not in done
+    # Only the owner of each mailbox learns the answer: alice gets a link, the other a notice.
+    assert [m.to for m in mail.outbox] == [["alice@example.com"], ["nobody-here@example.com"]]
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+    assert "/accounts/password/reset/key/" not in mail.outbox[1].body
+
+
+def test_login_answers_alike_for_unknown_email_and_wrong_password(client, alice):
+    wrong_password = client.post(LOGIN, {"login": "alice@example.com", "password": "x" * 12})
+    unknown_email = client.post(LOGIN, {"login": "nobody-here@example.com", "password": "x" * 12})
+
+    assert wrong_password.status_code == unknown_email.status_code == 200
+    assert "not correct" in wrong_password.content.decode()
+    assert _page_text(wrong_password).replace("alice@example.com", "E") == _page_text(
+        unknown_email
+    ).replace("nobody-here@example.com", "E")
