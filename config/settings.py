@@ -20,6 +20,7 @@ from config.env import (
     env_int,
     env_list,
     env_str,
+    is_fernet_key,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,20 +32,50 @@ PRODUCTION = ENVIRONMENT == "production"
 TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
 
 
+SANDBOX_PRODUCTION_WARNING = """
+!!! WARNING: LEDGERLINK_ENV=production with SANDBOX_ENABLED=true (SANDBOX_IN_PRODUCTION=true).
+!!! The fake QuickBooks and Less Annoying CRM providers are served under /sandbox/ to anyone.
+!!! This is only for public demos; never connect real QuickBooks or LACRM accounts here.
+"""
+
+
 def env_dev(name: str, dev_default: str) -> str:
     """Read a variable that has a default in development only; production requires it."""
     return env_str(name) if PRODUCTION else env_str(name, dev_default)
 
 
+# The development defaults of the two secrets. They are public (they are in this file), so
+# production refuses them even when they are set explicitly.
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-prod"
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LWxlZGdlcmxpbmstMDE="
+
 # --- Core -------------------------------------------------------------------------------------
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_dev("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-prod")
+SECRET_KEY = env_dev("SECRET_KEY", DEV_SECRET_KEY)
+if PRODUCTION and SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfiguredEnv(
+        "SECRET_KEY is the development value, which is public; set a long random secret."
+    )
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The public base URL of this install; used for OAuth redirect URIs and the sandbox's own URLs.
 SITE_URL = env_dev("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The built-in sandbox providers (a fake QuickBooks and LACRM under /sandbox/). Anyone can mint
+# tokens and keys there, so production refuses them unless SANDBOX_IN_PRODUCTION says it is meant.
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", not PRODUCTION)
+SANDBOX_IN_PRODUCTION = env_bool("SANDBOX_IN_PRODUCTION", False)
+if PRODUCTION and SANDBOX_ENABLED:
+    if not SANDBOX_IN_PRODUCTION:
+        raise ImproperlyConfiguredEnv(
+            "SANDBOX_ENABLED=true in production would serve the fake QuickBooks and Less Annoying "
+            "CRM providers to anyone. Set SANDBOX_ENABLED=false, or also set "
+            "SANDBOX_IN_PRODUCTION=true if this really is a public demo."
+        )
+    print(SANDBOX_PRODUCTION_WARNING, file=sys.stderr)  # noqa: T201 - logging is not set up yet
+SANDBOX_APPS = ["integrations.sandbox", "integrations.sandbox.qbo", "integrations.sandbox.lacrm"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -60,15 +91,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "integrations",
-    "integrations.sandbox",
-    "integrations.sandbox.qbo",
-    "integrations.sandbox.lacrm",
+    # The built-in providers exist only where they are served (their migrations depend on
+    # nothing but accounts, so leaving them out is safe; their tables are then not created).
+    *(SANDBOX_APPS if SANDBOX_ENABLED else []),
     "sync",
     "summaries",
 ]
 
 MIDDLEWARE = [
-    "integrations.sandbox.runtime.SandboxTimingMiddleware",
+    *(["integrations.sandbox.runtime.SandboxTimingMiddleware"] if SANDBOX_ENABLED else []),
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -174,14 +205,25 @@ else:
 # --- Secrets at rest ----------------------------------------------------------------------------
 # Fernet keys, newest first; older keys still decrypt so keys can be rotated.
 FIELD_ENCRYPTION_KEYS = env_list(
-    "FIELD_ENCRYPTION_KEYS",
-    [] if PRODUCTION else ["ZGV2LW9ubHktZmllbGQta2V5LWxlZGdlcmxpbmstMDE="],
+    "FIELD_ENCRYPTION_KEYS", [] if PRODUCTION else [DEV_FIELD_ENCRYPTION_KEY]
 )
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfiguredEnv("FIELD_ENCRYPTION_KEYS must list at least one Fernet key.")
+# Checked here, in every environment, so a typo fails at start-up and not at the first
+# connection; the message says which key by position and never echoes a key.
+_bad_keys = [str(n) for n, key in enumerate(FIELD_ENCRYPTION_KEYS, 1) if not is_fernet_key(key)]
+if _bad_keys:
+    raise ImproperlyConfiguredEnv(
+        f"FIELD_ENCRYPTION_KEYS: key number {', '.join(_bad_keys)} is not a Fernet key "
+        '(32 url-safe base64-encoded bytes; make one with `python -c "from cryptography.fernet '
+        'import Fernet; print(Fernet.generate_key().decode())"`).'
+    )
+if PRODUCTION and DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfiguredEnv(
+        "FIELD_ENCRYPTION_KEYS holds the development key, which is public; use your own keys."
+    )
 
 # --- Integrations -------------------------------------------------------------------------------
-SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", not PRODUCTION)
 _SANDBOX_BASE = f"{SITE_URL}/sandbox"
 QBO_CLIENT_ID = env_str("QBO_CLIENT_ID", "" if PRODUCTION else "sandbox-client-id")
 QBO_CLIENT_SECRET = env_str("QBO_CLIENT_SECRET", "" if PRODUCTION else "sandbox-client-secret")
