@@ -188,7 +188,14 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_FORMS = {"reset_password": "accounts.forms.QuietResetPasswordForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[LedgerLink] "
-# allauth's built-in rate limits stay on (its defaults); they use the Redis cache above.
+# allauth's built-in rate limits stay on (its defaults); they use the Redis cache above and key
+# on the client address of accounts/client_ip.py.
+# How many proxies of our own (load balancer, ingress…) stand in front of the app: the client is
+# that many entries from the right of X-Forwarded-For. 0 (the default) ignores the header.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfiguredEnv("TRUSTED_PROXY_COUNT must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # --- Email: console in development, SMTP from the environment in production --------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LedgerLink <no-reply@ledgerlink.localhost>")
