@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.WorkspaceMiddleware",
+    # Last, so its 400 page has the signed-in navigation; nothing above reads the query or form.
+    "config.middleware.RejectUnreadableInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
