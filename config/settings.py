@@ -355,8 +355,20 @@ LOGGING = {
             "formatter": "plain",
         }
     },
+    "filters": {
+        # OAuth ``code`` and ``state`` never reach a log line (config/logredact.py).
+        "redact_oauth": {"()": "config.logredact.RedactOAuthParams"},
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
+        # runserver's access log; Django's default sends it to stderr unfiltered.
+        "django.server": {
+            "handlers": ["stdout"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_oauth"],
+        },
+        "django.request": {"filters": ["redact_oauth"]},
         "django.db.backends": {"level": "WARNING"},
         # urllib3 logs full URLs at DEBUG; keep it quiet so nothing sensitive leaks.
         "urllib3": {"level": "WARNING"},
