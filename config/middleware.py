@@ -1,5 +1,8 @@
 """Project-wide request and response guards.
 
+``SecurityHeadersMiddleware`` adds the Content-Security-Policy and Permissions-Policy headers
+(``settings.CONTENT_SECURITY_POLICY`` / ``PERMISSIONS_POLICY``) to every response.
+
 ``RejectUnreadableInputMiddleware`` answers 400 to a query string or form that holds a NUL byte
 or bytes that are not UTF-8. Django reads undecodable bytes as U+FFFD and passes NUL through,
 and Postgres refuses NUL in any string ("A string literal cannot contain NUL"), so such input
@@ -12,6 +15,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -67,3 +71,20 @@ class RejectUnreadableInputMiddleware:
             return self.get_response(request)
         logger.info("Refused a request with unreadable characters in its %s", where)
         return render(request, "bad_input.html", {"where": where}, status=400)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response that has none yet."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Django's DEBUG error pages (technical 404/500) are styled and scripted inline.
+        debug_page = settings.DEBUG and response.status_code in (404, 500)
+        if settings.CONTENT_SECURITY_POLICY and not debug_page:
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
