@@ -1,10 +1,11 @@
-"""django-allauth hooks: signing up creates the user's workspace in the same transaction."""
+"""django-allauth hooks: sign-up creates the user's workspace; rate limits see the real client."""
 
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 
+from accounts.client_ip import client_ip
 from accounts.models import Membership, Workspace
 
 
@@ -17,7 +18,11 @@ def create_workspace_for(user, name: str | None = None) -> Workspace:
 
 
 class WorkspaceAccountAdapter(DefaultAccountAdapter):
-    """Give every new user exactly one workspace, owned by them."""
+    """Give every new user exactly one workspace, owned by them; rate-limit by the real client."""
+
+    def get_client_ip(self, request) -> str:
+        # allauth's rate limits (login, failed logins, sign-up, reset) key on this.
+        return client_ip(request)
 
     def save_user(self, request, user, form, commit=True):
         with transaction.atomic():

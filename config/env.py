@@ -67,3 +67,14 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if value is None or value.strip() == "":
         return list(default or [])
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def is_fernet_key(value: str) -> bool:
+    """Whether ``value`` is a usable Fernet key (32 url-safe base64-encoded bytes)."""
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(value)
+    except (ValueError, TypeError):
+        return False
+    return True

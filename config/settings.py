@@ -8,8 +8,10 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -20,6 +22,7 @@ from config.env import (
     env_int,
     env_list,
     env_str,
+    is_fernet_key,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,20 +34,50 @@ PRODUCTION = ENVIRONMENT == "production"
 TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
 
 
+SANDBOX_PRODUCTION_WARNING = """
+!!! WARNING: LEDGERLINK_ENV=production with SANDBOX_ENABLED=true (SANDBOX_IN_PRODUCTION=true).
+!!! The fake QuickBooks and Less Annoying CRM providers are served under /sandbox/ to anyone.
+!!! This is only for public demos; never connect real QuickBooks or LACRM accounts here.
+"""
+
+
 def env_dev(name: str, dev_default: str) -> str:
     """Read a variable that has a default in development only; production requires it."""
     return env_str(name) if PRODUCTION else env_str(name, dev_default)
 
 
+# The development defaults of the two secrets. They are public (they are in this file), so
+# production refuses them even when they are set explicitly.
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-prod"
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LWxlZGdlcmxpbmstMDE="
+
 # --- Core -------------------------------------------------------------------------------------
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_dev("SECRET_KEY", "dev-only-insecure-secret-key-do-not-use-in-prod")
+SECRET_KEY = env_dev("SECRET_KEY", DEV_SECRET_KEY)
+if PRODUCTION and SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfiguredEnv(
+        "SECRET_KEY is the development value, which is public; set a long random secret."
+    )
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The public base URL of this install; used for OAuth redirect URIs and the sandbox's own URLs.
 SITE_URL = env_dev("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The built-in sandbox providers (a fake QuickBooks and LACRM under /sandbox/). Anyone can mint
+# tokens and keys there, so production refuses them unless SANDBOX_IN_PRODUCTION says it is meant.
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", not PRODUCTION)
+SANDBOX_IN_PRODUCTION = env_bool("SANDBOX_IN_PRODUCTION", False)
+if PRODUCTION and SANDBOX_ENABLED:
+    if not SANDBOX_IN_PRODUCTION:
+        raise ImproperlyConfiguredEnv(
+            "SANDBOX_ENABLED=true in production would serve the fake QuickBooks and Less Annoying "
+            "CRM providers to anyone. Set SANDBOX_ENABLED=false, or also set "
+            "SANDBOX_IN_PRODUCTION=true if this really is a public demo."
+        )
+    print(SANDBOX_PRODUCTION_WARNING, file=sys.stderr)  # noqa: T201 - logging is not set up yet
+SANDBOX_APPS = ["integrations.sandbox", "integrations.sandbox.qbo", "integrations.sandbox.lacrm"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,16 +96,17 @@ INSTALLED_APPS = [
     # Providers: each registers itself with integrations.registry (one line per system).
     "integrations.quickbooks",
     "integrations.lacrm",
-    "integrations.sandbox",
-    "integrations.sandbox.qbo",
-    "integrations.sandbox.lacrm",
+    # The built-in providers exist only where they are served (their migrations depend on
+    # nothing but accounts, so leaving them out is safe; their tables are then not created).
+    *(SANDBOX_APPS if SANDBOX_ENABLED else []),
     "sync",
     "summaries",
 ]
 
 MIDDLEWARE = [
-    "integrations.sandbox.runtime.SandboxTimingMiddleware",
+    *(["integrations.sandbox.runtime.SandboxTimingMiddleware"] if SANDBOX_ENABLED else []),
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,6 +117,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.WorkspaceMiddleware",
+    # Last, so its 400 page has the signed-in navigation; nothing above reads the query or form.
+    "config.middleware.RejectUnreadableInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -154,11 +190,20 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_GET = False
-# Sign-up says plainly when an email is already registered (the product asks for clear errors);
-# login and password reset still give nothing away.
+# Sign-up says plainly when an email is already registered (the product asks for clear errors).
+# Login already answers the same for an unknown email and a wrong password; password reset would
+# not with enumeration prevention off, so it uses a form that never says whether an email is known.
 ACCOUNT_PREVENT_ENUMERATION = False
+ACCOUNT_FORMS = {"reset_password": "accounts.forms.QuietResetPasswordForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[LedgerLink] "
-# allauth's built-in rate limits stay on (its defaults); they use the Redis cache above.
+# allauth's built-in rate limits stay on (its defaults); they use the Redis cache above and key
+# on the client address of accounts/client_ip.py.
+# How many proxies of our own (load balancer, ingress…) stand in front of the app: the client is
+# that many entries from the right of X-Forwarded-For. 0 (the default) ignores the header.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfiguredEnv("TRUSTED_PROXY_COUNT must be 0 or more.")
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 # --- Email: console in development, SMTP from the environment in production --------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "LedgerLink <no-reply@ledgerlink.localhost>")
@@ -175,14 +220,25 @@ else:
 # --- Secrets at rest ----------------------------------------------------------------------------
 # Fernet keys, newest first; older keys still decrypt so keys can be rotated.
 FIELD_ENCRYPTION_KEYS = env_list(
-    "FIELD_ENCRYPTION_KEYS",
-    [] if PRODUCTION else ["ZGV2LW9ubHktZmllbGQta2V5LWxlZGdlcmxpbmstMDE="],
+    "FIELD_ENCRYPTION_KEYS", [] if PRODUCTION else [DEV_FIELD_ENCRYPTION_KEY]
 )
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfiguredEnv("FIELD_ENCRYPTION_KEYS must list at least one Fernet key.")
+# Checked here, in every environment, so a typo fails at start-up and not at the first
+# connection; the message says which key by position and never echoes a key.
+_bad_keys = [str(n) for n, key in enumerate(FIELD_ENCRYPTION_KEYS, 1) if not is_fernet_key(key)]
+if _bad_keys:
+    raise ImproperlyConfiguredEnv(
+        f"FIELD_ENCRYPTION_KEYS: key number {', '.join(_bad_keys)} is not a Fernet key "
+        '(32 url-safe base64-encoded bytes; make one with `python -c "from cryptography.fernet '
+        'import Fernet; print(Fernet.generate_key().decode())"`).'
+    )
+if PRODUCTION and DEV_FIELD_ENCRYPTION_KEY in FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfiguredEnv(
+        "FIELD_ENCRYPTION_KEYS holds the development key, which is public; use your own keys."
+    )
 
 # --- Integrations -------------------------------------------------------------------------------
-SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", not PRODUCTION)
 _SANDBOX_BASE = f"{SITE_URL}/sandbox"
 QBO_CLIENT_ID = env_str("QBO_CLIENT_ID", "" if PRODUCTION else "sandbox-client-id")
 QBO_CLIENT_SECRET = env_str("QBO_CLIENT_SECRET", "" if PRODUCTION else "sandbox-client-secret")
@@ -281,6 +337,58 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+
+# Content-Security-Policy: scripts, styles and everything else from our own origin only; the
+# templates carry no inline scripts, handlers or style attributes (static/js/app.js does the
+# confirmations) and htmx is vendored under static/. ``form-action`` also lists where the
+# "Connect" forms redirect to: Intuit's and LACRM's sign-in pages (browsers check the
+# redirects of a form submission too) and, in sandbox mode, this install's own base URL.
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+_FORM_ACTION = ["'self'", "https://*.intuit.com", "https://*.lessannoyingcrm.com"]
+for _url in (SITE_URL, QBO_REDIRECT_URI, QBO_DISCOVERY_URL, LACRM_OAUTH_AUTHORIZE_URL):
+    if _origin(_url) and _origin(_url) not in _FORM_ACTION:
+        _FORM_ACTION.append(_origin(_url))
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        "form-action " + " ".join(_FORM_ACTION),
+    ]
+)
+# No page needs any of these browser features.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
+# Where the Django admin is served; moving it off /admin/ keeps it out of drive-by scans.
+ADMIN_URL = env_str("ADMIN_URL", "admin/").strip("/") + "/"
+if ADMIN_URL == "/" or not re.fullmatch(r"[A-Za-z0-9._~/-]+/", ADMIN_URL):
+    raise ImproperlyConfiguredEnv(
+        'ADMIN_URL must be a path such as "admin/" or "ops-7f3k/admin/" (letters, digits, '
+        '".", "_", "~", "-" and "/").'
+    )
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -305,8 +413,20 @@ LOGGING = {
             "formatter": "plain",
         }
     },
+    "filters": {
+        # OAuth ``code`` and ``state`` never reach a log line (config/logredact.py).
+        "redact_oauth": {"()": "config.logredact.RedactOAuthParams"},
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
+        # runserver's access log; Django's default sends it to stderr unfiltered.
+        "django.server": {
+            "handlers": ["stdout"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_oauth"],
+        },
+        "django.request": {"filters": ["redact_oauth"]},
         "django.db.backends": {"level": "WARNING"},
         # urllib3 logs full URLs at DEBUG; keep it quiet so nothing sensitive leaks.
         "urllib3": {"level": "WARNING"},

@@ -16,7 +16,7 @@ urlpatterns = [
     path("integrations/", include("integrations.urls")),
     path("sync/", include("sync.urls")),
     path("summaries/", include("summaries.urls")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
 ]
 
 if settings.SANDBOX_ENABLED:

@@ -29,6 +29,20 @@ class LacrmApiKeyForm(forms.Form):
         # GetUser's answer for a key LACRM accepted (UserId, name, email).
         self.user_info: dict | None = None
 
+    def clean_api_key(self) -> str:
+        key = self.cleaned_data["api_key"]
+        # The key travels in an HTTP header, which carries only plain ASCII. Anything else was
+        # pasted by mistake (a smart quote, a non-breaking space, text from around the key);
+        # otherwise the key is opaque and GetUser decides.
+        if not all("!" <= char <= "~" for char in key):
+            raise forms.ValidationError(
+                "This is not an LACRM API key: it contains spaces or characters an API key never "
+                "has (only plain ASCII letters, digits and punctuation). Copy the key again from "
+                "LACRM, without any text around it.",
+                code="unsendable",
+            )
+        return key
+
     def clean(self):
         cleaned = super().clean()
         key = cleaned.get("api_key")

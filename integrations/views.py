@@ -22,7 +22,6 @@ from integrations.errors import IntegrationError
 from integrations.forms import LacrmApiKeyForm
 from integrations.lacrm import oauth as lacrm_oauth
 from integrations.quickbooks import oauth as qbo_oauth
-from integrations.quickbooks.client import QuickBooksClient
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +75,11 @@ def qbo_connect(request: HttpRequest) -> HttpResponse:
 @workspace_required
 @require_GET
 def qbo_callback(request: HttpRequest) -> HttpResponse:
-    """Where Intuit sends the user back: check state, exchange the code, store the tokens."""
+    """Where Intuit sends the user back: check state, exchange the code, confirm the realm, store.
+
+    Nothing is stored until CompanyInfo of the callback's ``realmId``, read with the new token,
+    shows that the token really is for that company.
+    """
     params = request.GET
     if not qbo_oauth.check_state(request.session, params.get("state")):
         messages.error(request, STATE_PROBLEM.format(system="QuickBooks"))
@@ -105,13 +108,25 @@ def qbo_callback(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"{exc.message} Please try again.")
         return redirect("integrations:index")
     try:
-        company_name = QuickBooksClient(
-            realm_id, qbo_oauth.StaticTokens(grant.access_token)
-        ).company_name()
-    except IntegrationError:
-        # The connection still works; the page shows the realm id until the name is known.
-        logger.warning("Could not read CompanyInfo of realm %s after connecting", realm_id)
-        company_name = ""
+        company_name = qbo_oauth.confirm_realm(grant)
+    except qbo_oauth.RealmNotConfirmed:
+        logger.warning("QBO callback: the new token is not for realm %s; nothing stored", realm_id)
+        qbo_oauth.revoke(grant.refresh_token)
+        messages.error(
+            request,
+            "QuickBooks did not confirm that this authorization is for the company named in its "
+            "answer, so nothing was connected. Please connect again.",
+        )
+        return redirect("integrations:index")
+    except IntegrationError as exc:
+        logger.warning("QBO callback: could not confirm realm %s: %s", realm_id, type(exc).__name__)
+        qbo_oauth.revoke(grant.refresh_token)
+        messages.error(
+            request,
+            f"{exc.message} LedgerLink could not confirm the QuickBooks company, so nothing was "
+            "connected. Please try again.",
+        )
+        return redirect("integrations:index")
     outcome = services.store_qbo_grant(request.workspace, request.user, grant, company_name)
     if outcome == "confirm":
         return redirect("integrations:qbo_confirm_company")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import itertools
+import logging
+from collections.abc import Iterator
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,6 +19,8 @@ from accounts.scoping import get_for_workspace, workspace_required
 from integrations import registry
 from sync import kinds, outcomes, runs
 from sync.models import SyncLogEntry, SyncRun
+
+logger = logging.getLogger(__name__)
 
 # The runtime-log filter: one choice per outcome group (each kind registers its outcomes).
 LOG_FILTERS = {
@@ -154,6 +159,31 @@ class _Echo:
         return value
 
 
+INCOMPLETE_EXPORT = (
+    "EXPORT INCOMPLETE: an error stopped this export after {count} log entries; "
+    "the entries after them are missing. Please download it again."
+)
+
+
+def complete_or_say_so(lines: Iterator[str], *, incomplete_line, what: str) -> Iterator[str]:
+    """Pass ``lines`` through; if producing one fails, log it and end with a line saying so.
+
+    A streamed response has sent its 200 and its first lines before a later line can fail, so
+    the failure cannot become an error status any more; without this the download would just
+    end early and look complete.
+    """
+    count = 0
+    try:
+        for line in lines:
+            yield line
+            count += 1
+    except Exception:
+        logger.exception(
+            "%s stopped after %s lines; the download says it is incomplete", what, count
+        )
+        yield incomplete_line(count)
+
+
 @workspace_required
 def run_logs_csv(request: HttpRequest, run_id) -> StreamingHttpResponse:
     run = get_for_workspace(request, SyncRun, pk=run_id)
@@ -161,10 +191,14 @@ def run_logs_csv(request: HttpRequest, run_id) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
     header = ["time", "outcome", "system", "record id", "name", "email", "counterpart id"]
     header += ["reason", "error code"]
+    entries = logs.order_by("at", "id").iterator(chunk_size=2000)
+    # Read the first chunk now: a query that fails at once is an ordinary error response
+    # instead of a 200 that holds only the header.
+    first = list(itertools.islice(entries, 1))
 
     def rows():
         yield writer.writerow(header)
-        for entry in logs.order_by("at", "id").iterator(chunk_size=2000):
+        for entry in itertools.chain(first, entries):
             yield writer.writerow(
                 [
                     entry.at.isoformat(),
@@ -179,7 +213,15 @@ def run_logs_csv(request: HttpRequest, run_id) -> StreamingHttpResponse:
                 ]
             )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv")
+    lines = complete_or_say_so(
+        rows(),
+        # The header is the first line, so ``count - 1`` entries made it out.
+        incomplete_line=lambda count: writer.writerow(
+            [INCOMPLETE_EXPORT.format(count=max(count - 1, 0))]
+        ),
+        what=f"CSV export of run {run.id}",
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="ledgerlink-run-{run.id}.csv"'
     return response
 

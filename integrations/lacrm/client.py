@@ -120,8 +120,17 @@ class LacrmClient:
         while True:
             header = self._auth.header()
             try:
-                response = self._post(function, params, header)
-                error = _error_for(response)
+                if not header.isascii():
+                    # HTTP headers carry only ASCII (http.client would raise
+                    # UnicodeEncodeError): such a credential is never valid, so it is treated
+                    # like one LACRM refused, without sending it.
+                    error = AuthExpired(
+                        "Less Annoying CRM did not accept the credentials: Invalid credentials.",
+                        system=LACRM,
+                    )
+                else:
+                    response = self._post(function, params, header)
+                    error = _error_for(response)
             except requests.ConnectTimeout:
                 # The connection never opened: nothing was processed, any call may retry.
                 error = TransientError("Could not reach Less Annoying CRM.", system=LACRM)

@@ -21,7 +21,7 @@ from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
-from integrations.errors import NotConnected, ReconnectNeeded, TransientError
+from integrations.errors import AuthExpired, NotConnected, ReconnectNeeded, TransientError
 from integrations.models import ConnectionStatus, QuickBooksConnection
 from integrations.records import QBO
 
@@ -121,6 +121,29 @@ def exchange_code(code: str, realm_id: str) -> TokenGrant:
         expires_in=int(client.expires_in or 3600),
         refresh_expires_in=int(client.x_refresh_token_expires_in or 0) or None,
     )
+
+
+class RealmNotConfirmed(Exception):
+    """QuickBooks refused the new token for the callback's ``realmId``: it is another company's."""
+
+
+def confirm_realm(grant: TokenGrant) -> str:
+    """Prove the new token belongs to ``grant.realm_id``; return that company's name.
+
+    The callback's ``realmId`` is only a query parameter and anyone can edit it; the token is
+    what Intuit issued. Reading the realm's CompanyInfo with the token settles it: QuickBooks
+    answers 401/403 for a token of another company (the sandbox does the same). Raises
+    ``RealmNotConfirmed`` then, and the ``IntegrationError`` of the call when QuickBooks could
+    not be asked (nothing may be stored without the answer either way).
+    """
+    from integrations.quickbooks.client import QuickBooksClient
+
+    client = QuickBooksClient(grant.realm_id, StaticTokens(grant.access_token))
+    try:
+        info = client.company_info()
+    except (ReconnectNeeded, AuthExpired) as exc:
+        raise RealmNotConfirmed(grant.realm_id) from exc
+    return str(info.get("CompanyName") or info.get("LegalName") or "")
 
 
 def revoke(token: str) -> bool:

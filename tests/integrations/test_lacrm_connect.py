@@ -54,6 +54,28 @@ def test_bad_key_is_rejected_and_nothing_is_stored(alice_client, alice):
     assert not LacrmConnection.objects.filter(workspace=workspace_of(alice)).exists()
 
 
+@pytest.mark.parametrize(
+    "key", ["1234-ключ-5678", "1234-café-5678", "1234\u00a05678", "“1234-5678”", "12 34"]
+)
+def test_a_key_with_characters_no_key_has_is_a_form_error(alice_client, alice, key):
+    calls = SandboxCall.objects.count()
+    response = alice_client.post(reverse("integrations:lacrm_connect"), {"api_key": key})
+    assert response.status_code == 200
+    assert b"This is not an LACRM API key" in response.content
+    assert not LacrmConnection.objects.filter(workspace=workspace_of(alice)).exists()
+    assert SandboxCall.objects.count() == calls  # refused before anything was sent
+
+
+def test_the_client_refuses_a_credential_http_cannot_carry_without_sending_it():
+    from integrations.errors import AuthExpired
+    from integrations.lacrm.oauth import check_api_key
+
+    calls = SandboxCall.objects.count()
+    with pytest.raises(AuthExpired):
+        check_api_key("1234-ключ-5678")
+    assert SandboxCall.objects.count() == calls
+
+
 def test_good_key_is_stored_encrypted_with_the_user(alice_client, alice):
     account, key = create_account(workspace=workspace_of(alice), seed_demo=False)
     response = alice_client.post(reverse("integrations:lacrm_connect"), {"api_key": f"  {key} "})

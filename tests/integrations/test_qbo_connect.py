@@ -119,6 +119,66 @@ def test_used_authorization_code_gives_a_clear_message(alice_client, alice, sand
     assert not QuickBooksConnection.objects.filter(workspace=workspace_of(alice)).exists()
 
 
+def _with_realm(callback_url: str, realm_id: str) -> str:
+    """The callback URL with its ``realmId`` replaced (as anyone can edit it in the address bar)."""
+    parts = urlsplit(callback_url)
+    params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    params["realmId"] = realm_id
+    return parts.path + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+
+
+def test_callback_with_a_swapped_realm_id_stores_nothing_and_revokes_the_grant(alice_client, alice):
+    from integrations.sandbox.qbo.models import SandboxQboGrant
+
+    workspace = workspace_of(alice)
+    authorised = create_company(workspace=workspace, seed_demo=False)
+    victim = create_company(seed_demo=False, name="Someone Else's Books")
+
+    callback_url = press_consent(alice_client, start_qbo_connect(alice_client))
+    assert f"realmId={authorised.realm_id}" in callback_url
+    response = alice_client.get(_with_realm(callback_url, victim.realm_id))
+
+    assert response["Location"] == reverse("integrations:index")
+    assert any("nothing was connected" in m for m in _messages(response))
+    assert not QuickBooksConnection.objects.filter(workspace=workspace).exists()
+    # The token was tried on the named realm, refused there, and its grant revoked.
+    assert SandboxCall.objects.filter(system="qbo", account=victim.realm_id, status=403).exists()
+    grant = SandboxQboGrant.objects.get(company=authorised)
+    assert grant.revoked_at is not None
+
+
+def test_swapped_realm_id_on_reconnect_leaves_the_connection_as_it_was(alice_client, alice):
+    workspace = workspace_of(alice)
+    create_company(workspace=workspace, seed_demo=False)
+    connect_qbo_in_browser(alice_client)
+    before = QuickBooksConnection.objects.get(workspace=workspace)
+    victim = create_company(seed_demo=False, name="Someone Else's Books")
+
+    callback_url = press_consent(alice_client, start_qbo_connect(alice_client))
+    alice_client.get(_with_realm(callback_url, victim.realm_id))
+
+    after = QuickBooksConnection.objects.get(workspace=workspace)
+    assert after.realm_id == before.realm_id and not after.has_pending_company
+    assert after.refresh_token == before.refresh_token
+    assert services.qbo_client(workspace).company_name()  # the old connection still works
+
+
+def test_when_the_company_cannot_be_confirmed_nothing_is_stored(alice_client, alice, settings):
+    from integrations.sandbox.models import SandboxKnobs
+
+    workspace = workspace_of(alice)
+    create_company(workspace=workspace, seed_demo=False)
+    callback_url = press_consent(alice_client, start_qbo_connect(alice_client))
+    settings.INTEGRATION_RETRY_TRIES = 1
+    SandboxKnobs.objects.filter(pk=1).update(fault_500_rate=1.0)  # every API call fails
+
+    response = alice_client.get(_local(callback_url))
+
+    assert response["Location"] == reverse("integrations:index")
+    assert any("could not confirm the QuickBooks company" in m for m in _messages(response))
+    assert not QuickBooksConnection.objects.filter(workspace=workspace).exists()
+
+
 def test_reconnecting_the_same_company_keeps_it_without_confirmation(alice_client, alice):
     workspace = workspace_of(alice)
     create_company(workspace=workspace, seed_demo=False)

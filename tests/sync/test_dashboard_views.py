@@ -117,6 +117,39 @@ def test_csv_export_has_every_filtered_entry_and_defuses_formulas(alice_client, 
     assert rows[1][4] == "'=HYPERLINK(evil)"
 
 
+def test_csv_export_that_fails_midway_ends_with_a_line_saying_it_is_incomplete(
+    alice_client, alice_run, caplog
+):
+    from django.db import connection
+
+    workspace = alice_run.workspace
+    SyncLogEntry.objects.bulk_create(
+        SyncLogEntry(
+            workspace=workspace, run=alice_run, outcome="created", system="qbo", record_id=str(n)
+        )
+        for n in range(2000)
+    )
+    # A stored time Python cannot represent (year 10000): reading it fails, as any row-level
+    # failure would. It sorts last, so it sits in the second chunk the export reads.
+    last = SyncLogEntry.objects.filter(run=alice_run).order_by("-id").first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE sync_synclogentry SET at = '10000-01-01T00:00:00Z' WHERE id = %s", [last.pk]
+        )
+    total = SyncLogEntry.objects.filter(run=alice_run).count()
+
+    url = reverse("sync:run_logs_csv", kwargs={"run_id": alice_run.id})
+    response = alice_client.get(url)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    assert response.status_code == 200
+    assert rows[0][0] == "time"
+    assert len(rows) - 2 < total - 1  # entries are missing...
+    assert rows[-1][0].startswith("EXPORT INCOMPLETE")  # ...and the file says so
+    assert f"after {len(rows) - 2} log entries" in rows[-1][0]
+    assert any(r.levelname == "ERROR" and "stopped after" in r.getMessage() for r in caplog.records)
+
+
 @pytest.mark.parametrize("name", ["run_detail", "run_panel", "run_logs_csv"])
 def test_outsider_gets_404_for_run_pages(bob_client, alice_run, name):
     response = bob_client.get(reverse(f"sync:{name}", kwargs={"run_id": alice_run.id}))
