@@ -35,10 +35,13 @@ test: install services
 test-fast: install services
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} $(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
 
+## ruff, migrations, the architecture's import contracts (.importlinter) and the complexity gate.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/complexity_gate.py
 
 format: install
 	$(BIN)/ruff format .

@@ -95,18 +95,6 @@ class Limits:
     batches_per_minute: int = 0
 
 
-def qbo_limits() -> Limits:
-    return Limits(
-        per_minute=getattr(settings, "QBO_REQUESTS_PER_MINUTE", 500),
-        in_flight=getattr(settings, "QBO_MAX_IN_FLIGHT", 10),
-        batches_per_minute=getattr(settings, "QBO_BATCHES_PER_MINUTE", 40),
-    )
-
-
-def lacrm_limits() -> Limits:
-    return Limits(per_minute=getattr(settings, "LACRM_REQUESTS_PER_MINUTE", 300), in_flight=4)
-
-
 def wait_for_window(bucket: str, per_minute: int, *, window: float = WINDOW_SECONDS) -> float:
     """Block until one more call fits in ``bucket``'s sliding window; returns seconds waited.
 
@@ -148,26 +136,6 @@ def in_flight_slot(bucket: str, limit: int):
         yield
     finally:
         client.zrem(key, lease)
-
-
-@contextmanager
-def qbo_request(realm_id: str, *, batch: bool = False):
-    """Pace one QuickBooks request for ``realm_id`` (rate, batch rate, in-flight)."""
-    limits = qbo_limits()
-    if batch:
-        wait_for_window(f"qbo:{realm_id}:batch", limits.batches_per_minute)
-    wait_for_window(f"qbo:{realm_id}:req", limits.per_minute)
-    with in_flight_slot(f"qbo:{realm_id}", limits.in_flight):
-        yield
-
-
-@contextmanager
-def lacrm_request(connection_key: str):
-    """Pace one LACRM request for a connection (its id: one per workspace and key)."""
-    limits = lacrm_limits()
-    wait_for_window(f"lacrm:{connection_key}:req", limits.per_minute)
-    with in_flight_slot(f"lacrm:{connection_key}", limits.in_flight):
-        yield
 
 
 # --- Back-off for transient errors --------------------------------------------------------------

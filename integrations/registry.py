@@ -10,7 +10,7 @@ read its connection.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from integrations.protocols import CRM, AccountingSystem
@@ -34,6 +34,12 @@ class Provider:
     # The workspace's connection for the dashboard: connected, needs_reconnect, label, since,
     # reason, status (and provider-specific extras).
     status: Callable[[Any], dict[str, Any]]
+    # Its connect pages: a urls module included under /integrations/<url_prefix>.
+    url_prefix: str = ""
+    urls: str = ""
+    # Its card on the connections page, rendered with ``s`` (the status) and card_context(ws).
+    card_template: str = ""
+    card_context: Callable[[Any], dict[str, Any]] = field(default=lambda workspace: {})
     order: int = 100
 
     def __post_init__(self) -> None:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations import services
+from integrations import registry
 from integrations.errors import IntegrationError
 from integrations.records import InvoiceRecord
 from summaries.kind import KIND, POST_NOTE
@@ -52,9 +52,9 @@ class SummaryHandler:
     kind = KIND
 
     def pull(self, run: SyncRun, ctx: BatchContext) -> Pulled:
-        qbo = services.qbo_client(run.workspace)
+        qbo = registry.accounting(run.workspace)
         # Touch the LACRM connection now, so a revoked key stops the run before any work.
-        services.lacrm_client(run.workspace)
+        registry.crm(run.workspace)
         invoices = list(qbo.iter_open_invoices())
         ctx.heartbeat()
         linked = set(
@@ -67,7 +67,7 @@ class SummaryHandler:
         parent_of: dict[str, str] = {}
         unknown = {inv.customer_id for inv in invoices} - linked
         while unknown:
-            records = qbo.get_customers(sorted(unknown))
+            records = qbo.get_contacts(sorted(unknown))
             parents = {r.id: r.parent_id for r in records if r.parent_id}
             parent_of.update(parents)
             unknown = set(parents.values()) - linked - set(parent_of)
@@ -174,7 +174,7 @@ class SummaryHandler:
         log_entries(run, entries, total=len(items), **counts)
 
     def process(self, run: SyncRun, items: list[SyncWorkItem], ctx: BatchContext) -> None:
-        client = services.lacrm_client(run.workspace)
+        client = registry.crm(run.workspace)
         for item in items:
             if ctx.should_stop():
                 return

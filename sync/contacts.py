@@ -13,7 +13,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from integrations import services
+from integrations import registry
 from integrations.errors import IntegrationError, ValidationFailed
 from integrations.records import (
     LACRM,
@@ -50,7 +50,7 @@ class ContactSyncHandler:
         to_qbo = [i for i in items if i.action == SyncWorkItem.Action.CREATE_IN_QBO]
         updates = [i for i in items if i.action == SyncWorkItem.Action.UPDATE_PAIR]
         if to_lacrm:
-            client = services.lacrm_client(run.workspace)
+            client = registry.crm(run.workspace)
             for item in to_lacrm:
                 if ctx.should_stop():
                     return
@@ -216,7 +216,7 @@ class ContactSyncHandler:
                 claimed.append((item, link))
         if not claimed:
             return
-        client = services.qbo_client(run.workspace)
+        client = registry.accounting(run.workspace)
         # A create that was sent before (its worker died mid-call) may have happened: adopt the
         # customer it made instead of sending it again.
         to_send = []

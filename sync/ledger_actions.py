@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations import services
+from integrations import registry
 from integrations.errors import IntegrationError
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord, CreateResult
 from sync.contacts import find_in_lacrm
@@ -279,7 +279,7 @@ def create_counterpart(workspace, source: RecordRef, *, user) -> ContactLink:
 
 
 def _client(workspace, system: str):
-    return services.qbo_client(workspace) if system == QBO else services.lacrm_client(workspace)
+    return registry.accounting(workspace) if system == QBO else registry.crm(workspace)
 
 
 def _send_create(workspace, client, target: str, row: ContactLink, record: ContactRecord):

@@ -6,13 +6,13 @@ import logging
 
 from django.dispatch import receiver
 
-from integrations.services import qbo_company_changed
+from integrations.connections import company_changed
 from sync.models import ContactLink, RejectedPair
 
 logger = logging.getLogger(__name__)
 
 
-@receiver(qbo_company_changed)
+@receiver(company_changed)
 def reset_ledger_for_new_company(sender, workspace, old_realm_id="", new_realm_id="", **kwargs):
     """The ledger belongs to one QuickBooks company: a confirmed switch starts it afresh.
 

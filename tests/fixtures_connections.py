@@ -80,7 +80,7 @@ def connect_qbo_in_browser(client: Client, action: str = "connect"):
 
 def make_connected_workspace(user, *, seed_demo: bool = True, client: Client | None = None):
     """Connect ``user``'s workspace to a new sandbox company and LACRM account."""
-    from integrations import services
+    from integrations.lacrm import connection as lacrm_connection
     from integrations.models import QuickBooksConnection
     from integrations.sandbox.lacrm.store import create_account
     from integrations.sandbox.qbo.store import create_company
@@ -97,7 +97,7 @@ def make_connected_workspace(user, *, seed_demo: bool = True, client: Client | N
     assert connection.is_connected and connection.realm_id == company.realm_id, connection.status
 
     account, api_key = create_account(workspace=workspace, seed_demo=seed_demo)
-    services.connect_lacrm_api_key(workspace, user, api_key)
+    lacrm_connection.connect_lacrm_api_key(workspace, user, api_key)
     return ConnectedWorkspace(
         workspace=workspace,
         user=user,

@@ -8,15 +8,20 @@ class LacrmConfig(AppConfig):
     label = "lacrm"
 
     def ready(self) -> None:
-        from integrations import registry, services
+        from integrations import registry
+        from integrations.lacrm import connection, views
 
         registry.register(
             registry.Provider(
                 key="lacrm",
                 name="Less Annoying CRM",
                 role=registry.CRM_ROLE,
-                client=services.lacrm_client,
-                status=services.lacrm_status,
+                client=connection.lacrm_client,
+                status=connection.lacrm_status,
+                url_prefix="lacrm/",
+                urls="integrations.lacrm.urls",
+                card_template="integrations/lacrm/card.html",
+                card_context=views.card_context,
                 order=20,
             )
         )

@@ -27,7 +27,7 @@ from integrations.errors import (
     TransientError,
     ValidationFailed,
 )
-from integrations.lacrm import mapping
+from integrations.lacrm import limits, mapping
 from integrations.records import LACRM, ContactRecord, CreateResult
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class LacrmClient:
     # --- transport ------------------------------------------------------------------------------
 
     def _post(self, function: str, params: dict[str, Any], header: str) -> requests.Response:
-        with pacing.lacrm_request(self._auth.pace_key):
+        with limits.lacrm_request(self._auth.pace_key):
             return self._session.post(
                 self._url,
                 json={"Function": function, "Parameters": params},

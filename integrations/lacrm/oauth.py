@@ -9,7 +9,6 @@ re-read, refresh only if still needed and save the new pair in the same transact
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -18,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from integrations import oauth_state
 from integrations.errors import (
     AuthExpired,
     NotConnected,
@@ -93,8 +93,7 @@ def check_api_key(api_key: str) -> dict:
 
 
 def start_authorization(session) -> str:
-    state = secrets.token_urlsafe(32)
-    session[SESSION_STATE] = state
+    state = oauth_state.new_state(session, SESSION_STATE)
     query = urlencode(
         {
             "response_type": "code",
@@ -107,10 +106,7 @@ def start_authorization(session) -> str:
 
 
 def check_state(session, received: str | None) -> bool:
-    expected = session.pop(SESSION_STATE, None)
-    if not expected or not received:
-        return False
-    return secrets.compare_digest(str(expected), str(received))
+    return oauth_state.check_state(session, SESSION_STATE, received)
 
 
 @dataclass

@@ -8,15 +8,20 @@ class QuickBooksConfig(AppConfig):
     label = "quickbooks"
 
     def ready(self) -> None:
-        from integrations import registry, services
+        from integrations import registry
+        from integrations.quickbooks import connection
 
         registry.register(
             registry.Provider(
                 key="qbo",
                 name="QuickBooks",
                 role=registry.ACCOUNTING,
-                client=services.qbo_client,
-                status=services.qbo_status,
+                client=connection.qbo_client,
+                status=connection.qbo_status,
+                url_prefix="quickbooks/",
+                urls="integrations.quickbooks.urls",
+                card_template="integrations/quickbooks/card.html",
+                card_context=lambda workspace: {"qbo": connection.qbo_connection(workspace)},
                 order=10,
             )
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from dataclasses import dataclass
 
 import requests
@@ -21,6 +20,7 @@ from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
+from integrations import oauth_state
 from integrations.errors import AuthExpired, NotConnected, ReconnectNeeded, TransientError
 from integrations.models import ConnectionStatus, QuickBooksConnection
 from integrations.records import QBO
@@ -72,17 +72,13 @@ def oauth_error_code(exc: AuthClientError) -> str:
 
 def start_authorization(session) -> str:
     """A new ``state`` in the session and the Intuit URL to send the user to."""
-    state = secrets.token_urlsafe(32)
-    session[SESSION_STATE] = state
+    state = oauth_state.new_state(session, SESSION_STATE)
     return auth_client().get_authorization_url([Scopes.ACCOUNTING], state_token=state)
 
 
 def check_state(session, received: str | None) -> bool:
     """Pop the session's state and compare it with the callback's, in constant time."""
-    expected = session.pop(SESSION_STATE, None)
-    if not expected or not received:
-        return False
-    return secrets.compare_digest(str(expected), str(received))
+    return oauth_state.check_state(session, SESSION_STATE, received)
 
 
 @dataclass

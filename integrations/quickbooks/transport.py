@@ -31,6 +31,7 @@ from integrations.errors import (
     TransientError,
     ValidationFailed,
 )
+from integrations.quickbooks import limits
 from integrations.records import QBO
 
 logger = logging.getLogger(__name__)
@@ -179,7 +180,7 @@ class PacedQuickBooks(QuickBooks):
         headers = dict(headers or {})
         headers["Authorization"] = f"Bearer {self.access_token}"
         is_batch = url.rstrip("/").endswith("/batch")
-        with pacing.qbo_request(str(self.company_id), batch=is_batch):
+        with limits.qbo_request(str(self.company_id), batch=is_batch):
             try:
                 response = self.session.request(
                     request_type, url, headers=headers, params=params, data=data, timeout=TIMEOUT

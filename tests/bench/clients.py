@@ -68,7 +68,7 @@ def _per_thousand(requests: int, items: int) -> float:
 
 
 def _measure(base: str, n_read: int, n_create: int) -> list[tuple[str, int, int, float]]:
-    from integrations import services
+    from integrations import registry
     from integrations.records import QBO, ContactRecord, Phone
     from integrations.sandbox.lacrm.store import load_contacts
     from integrations.sandbox.qbo.store import add_name, load_customers
@@ -85,7 +85,7 @@ def _measure(base: str, n_read: int, n_create: int) -> list[tuple[str, int, int,
         [{"GivenName": f"Reader{i}", "FamilyName": "Bench"} for i in range(n_read)],
         invoices_per_customer=0,
     )
-    qbo = services.qbo_client(ws.workspace)
+    qbo = registry.accounting(ws.workspace)
     before, started = _count("qbo", realm), time.perf_counter()
     read = sum(1 for _ in qbo.iter_customers())
     rows.append(
@@ -124,7 +124,7 @@ def _measure(base: str, n_read: int, n_create: int) -> list[tuple[str, int, int,
         ws.lacrm_account,
         [{"Name": f"Reader {i} Bench", "Email": f"r{i}@example.com"} for i in range(n_read)],
     )
-    lacrm = services.lacrm_client(ws.workspace)
+    lacrm = registry.crm(ws.workspace)
     before, started = _count("lacrm", lacrm_uid), time.perf_counter()
     read = sum(1 for _ in lacrm.iter_contacts())
     rows.append(

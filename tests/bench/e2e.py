@@ -213,7 +213,8 @@ def measure_probes(stage: Stage, api_key: str, samples: int = 100) -> Probes:
     """
     import requests
 
-    from integrations import pacing
+    from integrations.lacrm import limits as lacrm_limits
+    from integrations.quickbooks import limits as qbo_limits
     from integrations.sandbox.models import SandboxCall
 
     session = requests.Session()
@@ -243,8 +244,8 @@ def measure_probes(stage: Stage, api_key: str, samples: int = 100) -> Probes:
 
     return Probes(
         transport=gaps[len(gaps) // 2] if gaps else 0.0,
-        lacrm_pacing=timed(lambda: pacing.lacrm_request("bench-probe")),
-        qbo_pacing=timed(lambda: pacing.qbo_request("bench-probe", batch=True)),
+        lacrm_pacing=timed(lambda: lacrm_limits.lacrm_request("bench-probe")),
+        qbo_pacing=timed(lambda: qbo_limits.qbo_request("bench-probe", batch=True)),
     )
 
 

@@ -317,6 +317,6 @@ def _run_on_stage(
 
 
 def bench_api_key(bench) -> str:
-    from integrations import services
+    from integrations.lacrm import connection as lacrm_connection
 
-    return services.lacrm_connection(bench.workspace).api_key
+    return lacrm_connection.lacrm_connection(bench.workspace).api_key

@@ -3,7 +3,7 @@
 QuickBooks is connected the way a person does it: a ``requests`` session signs in through
 allauth's login form, POSTs "Connect to QuickBooks", presses Connect on the sandbox consent page
 and follows the redirect to our callback view, all over HTTP against the stage's web server.
-LACRM is connected with the sandbox account's API key through ``services.connect_lacrm_api_key``
+LACRM is connected with the sandbox account's API key through ``connect_lacrm_api_key``
 (which checks the key with GetUser over HTTP).
 """
 
@@ -135,7 +135,7 @@ def prepare_workspace(
     site_url: str, customers: int, contacts: int, overlap: float
 ) -> BenchWorkspace:
     """User, seeded sandbox data, and both connections; raises if anything did not connect."""
-    from integrations import services
+    from integrations.lacrm import connection as lacrm_connection
     from integrations.models import QuickBooksConnection
 
     user, workspace = create_user()
@@ -145,7 +145,7 @@ def prepare_workspace(
     connection = QuickBooksConnection.objects.get(workspace=workspace)
     if not connection.is_connected or connection.realm_id != seeded["company"].realm_id:
         raise RuntimeError(f"QuickBooks did not connect ({connection.status}).")
-    services.connect_lacrm_api_key(workspace, user, seeded["api_key"])
+    lacrm_connection.connect_lacrm_api_key(workspace, user, seeded["api_key"])
     return BenchWorkspace(
         workspace=workspace,
         user=user,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations import services
+from integrations import registry
 from integrations.errors import TransientError
 from integrations.records import LACRM, QBO, Address, ContactRecord, Phone
 from integrations.sandbox.lacrm.models import SandboxLacrmContact, SandboxLacrmNote
@@ -22,7 +22,7 @@ def test_iter_contacts_pages_by_10000_oldest_first(connected_workspace_empty):
     rows = [{"Name": f"Person {i} Tester", "Email": f"p{i}@example.com"} for i in range(10050)]
     rows.append({"IsCompany": True, "Company Name": "Globex"})
     created = load_contacts(ws.lacrm_account, rows)
-    client = services.lacrm_client(ws.workspace)
+    client = registry.crm(ws.workspace)
     before = lacrm_calls(ws.lacrm_account, operation="GetContacts")
     records = list(client.iter_contacts())
     assert lacrm_calls(ws.lacrm_account, operation="GetContacts") - before == 2
@@ -35,7 +35,7 @@ def test_iter_contacts_pages_by_10000_oldest_first(connected_workspace_empty):
 
 def test_create_get_search_edit_and_note(connected_workspace_empty):
     ws = connected_workspace_empty
-    client = services.lacrm_client(ws.workspace)
+    client = registry.crm(ws.workspace)
     record = ContactRecord(
         system=QBO,
         id="58",
@@ -74,7 +74,7 @@ def test_create_get_search_edit_and_note(connected_workspace_empty):
 
 def test_company_record_when_there_is_no_person_name(connected_workspace_empty):
     ws = connected_workspace_empty
-    client = services.lacrm_client(ws.workspace)
+    client = registry.crm(ws.workspace)
     result = client.create_contact("co", ContactRecord(system=QBO, company_name="Initech"))
     fetched = client.get_contact(result.record.id)
     assert fetched.is_company and fetched.company_name == "Initech"
@@ -83,7 +83,7 @@ def test_company_record_when_there_is_no_person_name(connected_workspace_empty):
 def test_rejected_type_is_retried_without_it_and_noted(connected_workspace_empty):
     ws = connected_workspace_empty
     set_allowed_types(ws.lacrm_account, email=["Personal"], phone=["Cell"])
-    client = services.lacrm_client(ws.workspace)
+    client = registry.crm(ws.workspace)
     result = client.create_contact(
         "typed",
         ContactRecord(
@@ -98,7 +98,7 @@ def test_rejected_type_is_retried_without_it_and_noted(connected_workspace_empty
 
 def test_create_is_not_retried_after_a_server_error(connected_workspace_empty):
     ws = connected_workspace_empty
-    client = services.lacrm_client(ws.workspace)
+    client = registry.crm(ws.workspace)
     SandboxKnobs.objects.filter(pk=1).update(fault_500_rate=1.0)
     with pytest.raises(TransientError):
         client.create_contact("once", ContactRecord(system=QBO, first_name="Once"))
@@ -110,7 +110,7 @@ def test_create_is_retried_after_a_throttle(connected_workspace_empty, settings)
     settings.INTEGRATION_RETRY_TRIES = 30
     settings.INTEGRATION_RETRY_BASE_SECONDS = 0.01
     settings.INTEGRATION_RETRY_CAP_SECONDS = 0.02
-    client = services.lacrm_client(ws.workspace)
+    client = registry.crm(ws.workspace)
     SandboxKnobs.objects.filter(pk=1).update(fault_429_rate=0.5)
     results = [
         client.create_contact(f"t{i}", ContactRecord(system=QBO, first_name=f"Throttled{i}"))
@@ -133,7 +133,7 @@ def test_reads_ride_out_bursts_of_500s_and_429s(connected_workspace_empty, setti
     settings.INTEGRATION_RETRY_CAP_SECONDS = 0.05
     load_contacts(ws.lacrm_account, [{"Name": f"Reader {i}"} for i in range(50)])
     SandboxKnobs.objects.filter(pk=1).update(fault_500_rate=0.25, fault_429_rate=0.25)
-    client = services.lacrm_client(ws.workspace)
+    client = registry.crm(ws.workspace)
     counts = [len(list(client.iter_contacts())) for _ in range(8)]
     assert counts == [50] * 8
     assert lacrm_calls(ws.lacrm_account, status=500) + lacrm_calls(ws.lacrm_account, status=429)

@@ -16,8 +16,9 @@ from django.db import connection as db_connection
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations import services
+from integrations import registry
 from integrations.errors import NotConnected, ReconnectNeeded
+from integrations.lacrm import connection as lacrm_connection
 from integrations.models import ConnectionStatus, LacrmConnection
 from integrations.sandbox.lacrm.store import create_account, regenerate_key
 from integrations.sandbox.models import SandboxCall
@@ -90,7 +91,7 @@ def test_good_key_is_stored_encrypted_with_the_user(alice_client, alice):
         cursor.execute("SELECT api_key FROM integrations_lacrmconnection WHERE id = %s", [conn.pk])
         raw = cursor.fetchone()[0]
     assert key not in raw and key[-20:] not in raw
-    client = services.lacrm_client(workspace_of(alice))
+    client = registry.crm(workspace_of(alice))
     assert client.user_id == account.user_id
     page = alice_client.get(reverse("integrations:index"))
     assert key.encode() not in page.content and account.email.encode() in page.content
@@ -98,19 +99,19 @@ def test_good_key_is_stored_encrypted_with_the_user(alice_client, alice):
 
 def test_a_key_revoked_in_lacrm_marks_reconnect_needed(alice_client, alice):
     account, key = create_account(workspace=workspace_of(alice), seed_demo=False)
-    services.connect_lacrm_api_key(workspace_of(alice), alice, key)
+    lacrm_connection.connect_lacrm_api_key(workspace_of(alice), alice, key)
     regenerate_key(account)
     with pytest.raises(ReconnectNeeded):
-        list(services.lacrm_client(workspace_of(alice)).iter_contacts())
+        list(registry.crm(workspace_of(alice)).iter_contacts())
     conn = LacrmConnection.objects.get(workspace=workspace_of(alice))
     assert conn.status == ConnectionStatus.RECONNECT_NEEDED
-    assert services.connection_status(workspace_of(alice))["lacrm"]["needs_reconnect"]
+    assert registry.connection_status(workspace_of(alice))["lacrm"]["needs_reconnect"]
     assert b"Reconnect Less Annoying CRM" in alice_client.get(reverse("integrations:index")).content
 
 
 def test_disconnect_asks_first_then_deletes_the_key(alice_client, alice):
     _, key = create_account(workspace=workspace_of(alice), seed_demo=False)
-    services.connect_lacrm_api_key(workspace_of(alice), alice, key)
+    lacrm_connection.connect_lacrm_api_key(workspace_of(alice), alice, key)
     page = alice_client.get(reverse("integrations:lacrm_disconnect"))
     assert page.status_code == 200 and b"Disconnect Less Annoying CRM" in page.content
     assert LacrmConnection.objects.get(workspace=workspace_of(alice)).is_connected
@@ -118,7 +119,7 @@ def test_disconnect_asks_first_then_deletes_the_key(alice_client, alice):
     conn = LacrmConnection.objects.get(workspace=workspace_of(alice))
     assert conn.status == ConnectionStatus.DISCONNECTED and conn.api_key == ""
     with pytest.raises(NotConnected):
-        services.lacrm_client(workspace_of(alice))
+        registry.crm(workspace_of(alice))
 
 
 # --- partner OAuth ------------------------------------------------------------------------------
@@ -155,14 +156,14 @@ def test_oauth_connect_refresh_and_single_use_refresh_tokens(alice_client, alice
     conn = LacrmConnection.objects.get(workspace=workspace_of(alice))
     assert conn.auth_kind == LacrmConnection.AuthKind.OAUTH and conn.is_connected
     assert conn.lacrm_user_id and conn.access_token and conn.refresh_token
-    client = services.lacrm_client(workspace_of(alice))
+    client = registry.crm(workspace_of(alice))
     assert client.user_id == conn.lacrm_user_id
     assert len(list(client.iter_contacts())) > 0  # the sandbox seeds demo data for OAuth
 
     conn.access_expires_at = timezone.now() - timedelta(seconds=5)
     conn.save()
     old_refresh = str(conn.refresh_token)
-    list(services.lacrm_client(workspace_of(alice)).iter_contacts())
+    list(registry.crm(workspace_of(alice)).iter_contacts())
     conn.refresh_from_db()
     assert conn.refresh_token != old_refresh
     refreshes = SandboxCall.objects.filter(
@@ -180,7 +181,7 @@ def test_oauth_connect_refresh_and_single_use_refresh_tokens(alice_client, alice
     conn.access_expires_at = timezone.now() - timedelta(seconds=5)
     conn.save()
     with pytest.raises(ReconnectNeeded):
-        list(services.lacrm_client(workspace_of(alice)).iter_contacts())
+        list(registry.crm(workspace_of(alice)).iter_contacts())
     conn.refresh_from_db()
     assert conn.status == ConnectionStatus.RECONNECT_NEEDED and conn.refresh_token == ""
 
@@ -217,7 +218,7 @@ def test_two_threads_on_an_expired_oauth_token_refresh_exactly_once(
 
     def work():
         try:
-            client = services.lacrm_client(workspace)
+            client = registry.crm(workspace)
             barrier.wait(timeout=10)
             results.append(int(client.get_user()["UserId"]))
         except BaseException as exc:  # noqa: BLE001 - reported below

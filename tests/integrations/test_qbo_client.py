@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations import services
+from integrations import registry
 from integrations.errors import ValidationFailed
 from integrations.records import LACRM, Address, ContactRecord, Phone
 from integrations.sandbox.models import SandboxCall, SandboxKnobs
@@ -37,7 +37,7 @@ def test_iter_customers_pages_by_1000_and_marks_jobs(connected_workspace_empty):
     rows.append({"DisplayName": "Kitchen remodel", "_parent_index": 0})
     rows.append({"DisplayName": "Old customer", "Active": False})
     load_customers(ws.qbo_company, rows, invoices_per_customer=0)
-    client = services.qbo_client(ws.workspace)
+    client = registry.accounting(ws.workspace)
 
     before = qbo_calls(ws.realm_id)
     records = list(client.iter_customers())
@@ -55,7 +55,7 @@ def test_iter_customers_pages_by_1000_and_marks_jobs(connected_workspace_empty):
 def test_iter_open_invoices_returns_every_unpaid_invoice(connected_workspace_empty):
     ws = connected_workspace_empty
     load_customers(ws.qbo_company, customers(200), invoices_per_customer=8)
-    client = services.qbo_client(ws.workspace)
+    client = registry.accounting(ws.workspace)
     invoices = list(client.iter_open_invoices())
     expected = SandboxQboInvoice.objects.filter(company=ws.qbo_company, balance__gt=0).count()
     assert expected > 1000  # more than one page
@@ -66,7 +66,7 @@ def test_iter_open_invoices_returns_every_unpaid_invoice(connected_workspace_emp
 
 def test_batch_create_of_20_is_one_batch_call(connected_workspace_empty):
     ws = connected_workspace_empty
-    client = services.qbo_client(ws.workspace)
+    client = registry.accounting(ws.workspace)
     items = [
         (
             f"key-{i}",
@@ -95,10 +95,10 @@ def test_batch_create_of_20_is_one_batch_call(connected_workspace_empty):
 
 def test_resending_a_batch_returns_the_original_result(connected_workspace_empty):
     ws = connected_workspace_empty
-    client = services.qbo_client(ws.workspace)
+    client = registry.accounting(ws.workspace)
     items = [(f"outbox-{i}", person(f"Replay{i}")) for i in range(5)]
     first = client.create_customers(items)
-    again = services.qbo_client(ws.workspace).create_customers(items)
+    again = registry.accounting(ws.workspace).create_customers(items)
     assert [r.record.id for r in again] == [r.record.id for r in first]
     assert (
         SandboxQboName.objects.filter(
@@ -115,7 +115,7 @@ def test_name_collision_6240_gets_a_distinct_display_name(connected_workspace_em
     add_name(ws.qbo_company, "Vendor", "John Smith (john@example.com)")
     add_name(ws.qbo_company, "Vendor", "Ann Lee")
     add_name(ws.qbo_company, "Customer", "Ann Lee (Lee Corp)")
-    client = services.qbo_client(ws.workspace)
+    client = registry.accounting(ws.workspace)
     results = client.create_customers(
         [
             ("k1", person("Jane", company_name="Acme")),
@@ -139,7 +139,7 @@ def test_name_collision_6240_gets_a_distinct_display_name(connected_workspace_em
 
 def test_per_item_validation_fault_does_not_sink_the_batch(connected_workspace_empty):
     ws = connected_workspace_empty
-    client = services.qbo_client(ws.workspace)
+    client = registry.accounting(ws.workspace)
     results = client.create_customers(
         [
             ("good", person("Good")),
@@ -156,7 +156,7 @@ def test_per_item_validation_fault_does_not_sink_the_batch(connected_workspace_e
 
 def test_over_long_values_are_cut_and_noted(connected_workspace_empty):
     ws = connected_workspace_empty
-    client = services.qbo_client(ws.workspace)
+    client = registry.accounting(ws.workspace)
     [result] = client.create_customers(
         [("long", person("A" * 150, company_name="C" * 130, notes="n" * 2500))]
     )
@@ -167,7 +167,7 @@ def test_over_long_values_are_cut_and_noted(connected_workspace_empty):
 
 def test_update_customer_is_sparse(connected_workspace_empty):
     ws = connected_workspace_empty
-    client = services.qbo_client(ws.workspace)
+    client = registry.accounting(ws.workspace)
     [created] = client.create_customers(
         [("u1", person("Update", emails=("old@example.com",), notes="keep me"))]
     )
@@ -188,7 +188,7 @@ def test_throttling_and_server_errors_are_ridden_out(connected_workspace_empty, 
     settings.INTEGRATION_RETRY_CAP_SECONDS = 0.05
     load_customers(ws.qbo_company, customers(1500), invoices_per_customer=0)
     SandboxKnobs.objects.filter(pk=1).update(**rates)
-    client = services.qbo_client(ws.workspace)
+    client = registry.accounting(ws.workspace)
 
     reads = [len(list(client.iter_customers())) for _ in range(5)]
     created = [

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from intuitlib.exceptions import AuthClientError
 
-from integrations import services
+from integrations import registry
+from integrations.connections import company_changed
 from integrations.errors import NotConnected
 from integrations.models import ConnectionStatus, QuickBooksConnection
 from integrations.sandbox.models import SandboxCall
@@ -52,7 +53,7 @@ def test_full_round_trip_stores_realm_company_and_encrypted_tokens(alice_client,
     assert conn.connected_by == alice
     assert conn.access_token and conn.refresh_token
     assert conn.access_expires_at and conn.refresh_expires_at
-    status = services.connection_status(workspace)["qbo"]
+    status = registry.connection_status(workspace)["qbo"]
     assert status["connected"] and status["label"] == company.name and status["since"]
 
     page = alice_client.get(reverse("integrations:index"))
@@ -160,7 +161,7 @@ def test_swapped_realm_id_on_reconnect_leaves_the_connection_as_it_was(alice_cli
     after = QuickBooksConnection.objects.get(workspace=workspace)
     assert after.realm_id == before.realm_id and not after.has_pending_company
     assert after.refresh_token == before.refresh_token
-    assert services.qbo_client(workspace).company_name()  # the old connection still works
+    assert registry.accounting(workspace).company_name()  # the old connection still works
 
 
 def test_when_the_company_cannot_be_confirmed_nothing_is_stored(alice_client, alice, settings):
@@ -201,7 +202,7 @@ def test_different_company_is_refused_until_confirmed(alice_client, alice, sandb
     def receiver(sender, workspace, old_realm_id, new_realm_id, **kwargs):
         changed.append((workspace.pk, old_realm_id, new_realm_id))
 
-    services.qbo_company_changed.connect(receiver)
+    company_changed.connect(receiver)
     try:
         # alice starts the flow; the consent is answered for the other (unowned) company.
         authorize_url = start_qbo_connect(alice_client)
@@ -227,9 +228,9 @@ def test_different_company_is_refused_until_confirmed(alice_client, alice, sandb
         assert conn.previous_realm_id == first_company.realm_id and conn.company_changed_at
         assert not conn.has_pending_company
         assert changed == [(workspace.pk, first_company.realm_id, other.realm_id)]
-        assert services.qbo_client(workspace).company_name() == "Other Books Inc"
+        assert registry.accounting(workspace).company_name() == "Other Books Inc"
     finally:
-        services.qbo_company_changed.disconnect(receiver)
+        company_changed.disconnect(receiver)
 
 
 def test_different_company_after_disconnect_still_needs_confirmation(alice_client, alice):
@@ -254,7 +255,7 @@ def test_disconnect_asks_first_then_revokes_and_deletes_tokens(alice_client, ali
     connect_qbo_in_browser(alice_client)
     conn = QuickBooksConnection.objects.get(workspace=workspace)
     access, refresh = str(conn.access_token), str(conn.refresh_token)
-    assert services.qbo_client(workspace).company_name()
+    assert registry.accounting(workspace).company_name()
 
     confirm = alice_client.get(reverse("integrations:qbo_disconnect"))
     assert confirm.status_code == 200 and b"Disconnect QuickBooks" in confirm.content
@@ -277,4 +278,4 @@ def test_disconnect_asks_first_then_revokes_and_deletes_tokens(alice_client, ali
     )
     assert api.status_code == 401
     with pytest.raises(NotConnected):
-        services.qbo_client(workspace)
+        registry.accounting(workspace)

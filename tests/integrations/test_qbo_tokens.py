@@ -10,7 +10,7 @@ from django.db import close_old_connections, connection
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations import services
+from integrations import registry
 from integrations.errors import ReconnectNeeded
 from integrations.models import ConnectionStatus, QuickBooksConnection
 from integrations.quickbooks.transport import PacedQuickBooks
@@ -37,7 +37,7 @@ def test_expired_access_token_is_refreshed_and_the_rotated_token_stored(connecte
     old = _expire(ws.workspace)
     old_refresh, old_access = str(old.refresh_token), str(old.access_token)
 
-    assert services.qbo_client(ws.workspace).company_name() == ws.qbo_company.name
+    assert registry.accounting(ws.workspace).company_name() == ws.qbo_company.name
 
     conn = QuickBooksConnection.objects.get(pk=old.pk)
     assert _refresh_calls() == 1
@@ -51,7 +51,7 @@ def test_token_close_to_expiry_is_refreshed_before_the_call(connected_workspace_
     conn = QuickBooksConnection.objects.get(workspace=ws.workspace)
     conn.access_expires_at = timezone.now() + timedelta(minutes=2)
     conn.save()
-    services.qbo_client(ws.workspace).company_today()
+    registry.accounting(ws.workspace).company_today()
     assert _refresh_calls() == 1
 
 
@@ -60,7 +60,7 @@ def test_a_401_refreshes_once_and_retries(connected_workspace_empty):
     conn = QuickBooksConnection.objects.get(workspace=ws.workspace)
     conn.access_token = "not-a-token-intuit-knows"  # looks fresh to us, QBO answers 401
     conn.save()
-    client = services.qbo_client(ws.workspace)
+    client = registry.accounting(ws.workspace)
     assert client.company_name() == ws.qbo_company.name
     assert _refresh_calls() == 1
     assert SandboxCall.objects.filter(system="qbo", status=401).count() == 1
@@ -75,7 +75,7 @@ def test_two_threads_on_an_expired_token_refresh_exactly_once(connected_workspac
 
     def work():
         try:
-            client = services.qbo_client(ws.workspace)
+            client = registry.accounting(ws.workspace)
             barrier.wait(timeout=10)
             results.append(client.company_name())
         except BaseException as exc:  # noqa: BLE001 - reported below
@@ -96,7 +96,7 @@ def test_two_threads_on_an_expired_token_refresh_exactly_once(connected_workspac
     assert conn.status == ConnectionStatus.CONNECTED
     # The stored refresh token is the live one: a later refresh still works.
     _expire(ws.workspace)
-    services.qbo_client(ws.workspace).company_name()
+    registry.accounting(ws.workspace).company_name()
     assert _refresh_calls() == 2
 
 
@@ -107,15 +107,15 @@ def test_invalid_grant_marks_reconnect_needed(connected_workspace_empty, sandbox
     auth_client(sandbox).refresh(refresh_token=str(conn.refresh_token))
 
     with pytest.raises(ReconnectNeeded) as excinfo:
-        services.qbo_client(ws.workspace).company_name()
+        registry.accounting(ws.workspace).company_name()
     assert "Reconnect QuickBooks" in str(excinfo.value)
     conn.refresh_from_db()
     assert conn.status == ConnectionStatus.RECONNECT_NEEDED
     assert conn.refresh_token == "" and conn.status_reason
-    status = services.connection_status(ws.workspace)["qbo"]
+    status = registry.connection_status(ws.workspace)["qbo"]
     assert status["needs_reconnect"] and not status["connected"]
     with pytest.raises(ReconnectNeeded):
-        services.qbo_client(ws.workspace)
+        registry.accounting(ws.workspace)
     page = ws.client.get(reverse("integrations:index"))
     assert b"Reconnect to QuickBooks" in page.content
 
@@ -125,7 +125,7 @@ def test_invalid_grant_marks_reconnect_needed(connected_workspace_empty, sandbox
     connect_qbo_in_browser(ws.client)
     conn.refresh_from_db()
     assert conn.status == ConnectionStatus.CONNECTED and conn.realm_id == ws.realm_id
-    assert services.qbo_client(ws.workspace).company_name() == ws.qbo_company.name
+    assert registry.accounting(ws.workspace).company_name() == ws.qbo_company.name
 
 
 def test_library_client_is_never_built_without_an_access_token(sandbox):

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations import services
+from integrations import registry
 from integrations.models import QuickBooksConnection
 from tests.factories import UserFactory
 
@@ -74,10 +74,10 @@ def test_outsider_cannot_see_or_disconnect_alices_connections(connected_workspac
 
     bob_client.post(reverse("integrations:qbo_disconnect"))
     bob_client.post(reverse("integrations:lacrm_disconnect"))
-    assert services.connection_status(alice_ws)["qbo"]["connected"]
-    assert services.connection_status(alice_ws)["lacrm"]["connected"]
+    assert registry.connection_status(alice_ws)["qbo"]["connected"]
+    assert registry.connection_status(alice_ws)["lacrm"]["connected"]
     # bob's own workspace is untouched and unconnected.
-    bob_status = services.connection_status(bob.memberships.get().workspace)
+    bob_status = registry.connection_status(bob.memberships.get().workspace)
     assert not bob_status["qbo"]["connected"] and not bob_status["lacrm"]["connected"]
     assert bob_client.get(reverse("integrations:qbo_confirm_company")).status_code == 302
 
@@ -86,10 +86,10 @@ def test_two_workspaces_keep_their_own_connections(connected_workspace, connect_
     carol = UserFactory(email="carol@example.com", workspace="Carol Ltd")
     carols = connect_workspace(carol, seed_demo=False)
     assert carols.realm_id != connected_workspace.realm_id
-    assert services.qbo_client(carols.workspace).realm_id == carols.realm_id
-    assert services.lacrm_client(carols.workspace).user_id == carols.lacrm_account.user_id
+    assert registry.accounting(carols.workspace).realm_id == carols.realm_id
+    assert registry.crm(carols.workspace).user_id == carols.lacrm_account.user_id
     assert (
-        services.qbo_client(connected_workspace.workspace).realm_id == connected_workspace.realm_id
+        registry.accounting(connected_workspace.workspace).realm_id == connected_workspace.realm_id
     )
 
 
@@ -98,8 +98,8 @@ def test_no_secret_reaches_the_logs(connected_workspace, caplog):
     conn = QuickBooksConnection.objects.get(workspace=connected_workspace.workspace)
     conn.access_expires_at = timezone.now() - timedelta(seconds=1)
     conn.save()
-    services.qbo_client(connected_workspace.workspace).company_name()
-    list(services.lacrm_client(connected_workspace.workspace).iter_contacts())
+    registry.accounting(connected_workspace.workspace).company_name()
+    list(registry.crm(connected_workspace.workspace).iter_contacts())
     conn.refresh_from_db()
     secrets = [str(conn.access_token), str(conn.refresh_token), connected_workspace.lacrm_api_key]
     text = "\n".join(r.getMessage() for r in caplog.records)

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from integrations import services
+from integrations import registry
 from integrations.sandbox.models import SandboxKnobs
 from summaries.kind import KIND as SUMMARIES_KIND
 from summaries.models import ContactSummaryState, SummaryNote
@@ -51,7 +51,7 @@ def run_inline(workspace, kind) -> SyncRun:
 
 
 def notes_by_contact(workspace) -> dict[str, list[dict]]:
-    client = services.lacrm_client(workspace)
+    client = registry.crm(workspace)
     links = ContactLink.objects.filter(workspace=workspace, state="linked")
     return {link.lacrm_id: client.list_notes(link.lacrm_id) for link in links}
 
@@ -95,7 +95,7 @@ def synced(connected_workspace, celery_worker_process):
 @pytest.mark.worker
 def test_notes_land_only_on_linked_contacts_with_unpaid_invoices(synced):
     workspace = synced.workspace
-    client = services.lacrm_client(workspace)
+    client = registry.crm(workspace)
     links = list(ContactLink.objects.filter(workspace=workspace, state="linked"))
     before = {link.lacrm_id: client.get_contact(link.lacrm_id) for link in links}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from integrations import services
+from integrations import registry
 from sync.matching.normalize import normalize_email, normalize_name
 from sync.models import ContactLink, SyncLogEntry, SyncRun
 
@@ -26,8 +26,8 @@ OUTCOME_COUNTER = {
 
 def both_sides(workspace):
     """All QBO customers (active and inactive) and all LACRM contacts, by id."""
-    qbo = {r.id: r for r in services.qbo_client(workspace).iter_customers(include_inactive=True)}
-    lacrm = {r.id: r for r in services.lacrm_client(workspace).iter_contacts()}
+    qbo = {r.id: r for r in registry.accounting(workspace).iter_customers(include_inactive=True)}
+    lacrm = {r.id: r for r in registry.crm(workspace).iter_contacts()}
     return qbo, lacrm
 
 

@@ -10,8 +10,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from integrations import services
+from integrations import registry
 from integrations.errors import NotConnected
+from integrations.lacrm import connection as lacrm_connection
 from integrations.records import LACRM, QBO, Phone
 from integrations.sandbox.lacrm import writes as lacrm_writes
 from integrations.sandbox.models import SandboxCall, SandboxKnobs
@@ -77,11 +78,11 @@ def edit_customer(cw, qbo_id: str, **fields) -> None:
 
 
 def customer(cw, qbo_id: str):
-    return services.qbo_client(cw.workspace).get_customer(qbo_id)
+    return registry.accounting(cw.workspace).get_customer(qbo_id)
 
 
 def contact(cw, lacrm_id: str):
-    return services.lacrm_client(cw.workspace).get_contact(lacrm_id)
+    return registry.crm(cw.workspace).get_contact(lacrm_id)
 
 
 def qbo_posts(cw, status: int | None = None):
@@ -499,7 +500,7 @@ def test_a_lost_connection_ends_the_run_with_its_reason(connected_workspace_empt
     pulled = handler.pull(run, ctx)
     with transaction.atomic():
         handler.write_plan(run, pulled)
-    services.disconnect_lacrm(cw.workspace)
+    lacrm_connection.disconnect_lacrm(cw.workspace)
 
     with pytest.raises(NotConnected):
         handler.process(run, list(SyncWorkItem.objects.filter(run=run)), ctx)

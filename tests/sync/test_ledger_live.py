@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from integrations import services
+from integrations import registry
 from integrations.records import LACRM, QBO, ContactRecord, Phone
 from sync import runs
 from sync.models import ContactLink, RejectedPair, SyncLogEntry, SyncRun
@@ -15,13 +15,13 @@ from tests.fixtures_worker import purge_broker
 
 
 def qbo_customer(workspace, record: ContactRecord) -> ContactRecord:
-    [result] = services.qbo_client(workspace).create_customers([(str(uuid.uuid4()), record)])
+    [result] = registry.accounting(workspace).create_customers([(str(uuid.uuid4()), record)])
     assert result.ok, result.error
     return result.record
 
 
 def lacrm_contact(workspace, record: ContactRecord) -> ContactRecord:
-    result = services.lacrm_client(workspace).create_contact(str(uuid.uuid4()), record)
+    result = registry.crm(workspace).create_contact(str(uuid.uuid4()), record)
     assert result.ok, result.error
     return result.record
 
@@ -52,11 +52,11 @@ def sync_here(workspace) -> SyncRun:
 
 
 def lacrm_by_name(workspace, name: str) -> list[ContactRecord]:
-    return [r for r in services.lacrm_client(workspace).iter_contacts() if r.name == name]
+    return [r for r in registry.crm(workspace).iter_contacts() if r.name == name]
 
 
 def qbo_by_name(workspace, name: str) -> list[ContactRecord]:
-    customers = services.qbo_client(workspace).iter_customers(include_inactive=True)
+    customers = registry.accounting(workspace).iter_customers(include_inactive=True)
     return [r for r in customers if r.name == name]
 
 
@@ -104,11 +104,11 @@ def test_links_survive_renames_in_both_systems(cw):
     assert link.lacrm_id == lid.id and link.state == "linked"
 
     # Renamed on both sides, and the emails changed: nothing matching could still use.
-    services.qbo_client(ws).update_customer(
+    registry.accounting(ws).update_customer(
         q.id,
         {"first_name": "Nicholas", "last_name": "Browne", "emails": ("nb@work.example",)},
     )
-    services.lacrm_client(ws).edit_contact(
+    registry.crm(ws).edit_contact(
         lid.id, {"first_name": "Nico", "last_name": "Smith", "emails": ("nico@home.example",)}
     )
     second = sync_here(ws)
@@ -119,7 +119,7 @@ def test_links_survive_renames_in_both_systems(cw):
     assert ContactLink.objects.filter(workspace=ws).count() == 1
     assert SyncLogEntry.objects.filter(run=second, outcome="already_matched").count() == 1
     assert second.created_in_lacrm == second.created_in_qbo == 0
-    assert len(list(services.lacrm_client(ws).iter_contacts())) == 1
+    assert len(list(registry.crm(ws).iter_contacts())) == 1
 
 
 def test_review_create_makes_the_record_and_links_it(cw):

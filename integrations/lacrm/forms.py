@@ -1,4 +1,4 @@
-"""Forms of the integrations pages."""
+"""The Less Annoying CRM connect form."""
 
 from __future__ import annotations
 

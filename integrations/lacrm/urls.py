@@ -1,0 +1,12 @@
+"""Less Annoying CRM's connect routes, under /integrations/lacrm/ in the integrations namespace."""
+
+from django.urls import path
+
+from integrations.lacrm import views
+
+urlpatterns = [
+    path("connect/", views.lacrm_connect, name="lacrm_connect"),
+    path("oauth/start/", views.lacrm_oauth_start, name="lacrm_oauth_start"),
+    path("oauth/callback/", views.lacrm_oauth_callback, name="lacrm_oauth_callback"),
+    path("disconnect/", views.lacrm_disconnect, name="lacrm_disconnect"),
+]
