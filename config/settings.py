@@ -11,7 +11,6 @@ import os
 import re
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -24,6 +23,8 @@ from config.env import (
     env_str,
     is_fernet_key,
 )
+from config.headers import content_security_policy, permissions_policy
+from config.logging_config import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -339,49 +340,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 
-# Content-Security-Policy: scripts, styles and everything else from our own origin only; the
-# templates carry no inline scripts, handlers or style attributes (static/js/app.js does the
-# confirmations) and htmx is vendored under static/. ``form-action`` also lists where the
-# "Connect" forms redirect to: Intuit's and LACRM's sign-in pages (browsers check the
-# redirects of a form submission too) and, in sandbox mode, this install's own base URL.
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
-_FORM_ACTION = ["'self'", "https://*.intuit.com", "https://*.lessannoyingcrm.com"]
-for _url in (SITE_URL, QBO_REDIRECT_URI, QBO_DISCOVERY_URL, LACRM_OAUTH_AUTHORIZE_URL):
-    if _origin(_url) and _origin(_url) not in _FORM_ACTION:
-        _FORM_ACTION.append(_origin(_url))
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-        "form-action " + " ".join(_FORM_ACTION),
-    ]
+CONTENT_SECURITY_POLICY = content_security_policy(
+    SITE_URL, QBO_REDIRECT_URI, QBO_DISCOVERY_URL, LACRM_OAUTH_AUTHORIZE_URL
 )
-# No page needs any of these browser features.
-PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()"
-    for feature in (
-        "accelerometer",
-        "camera",
-        "display-capture",
-        "geolocation",
-        "gyroscope",
-        "magnetometer",
-        "microphone",
-        "payment",
-        "usb",
-    )
-)
+PERMISSIONS_POLICY = permissions_policy()
 # Where the Django admin is served; moving it off /admin/ keeps it out of drive-by scans.
 ADMIN_URL = env_str("ADMIN_URL", "admin/").strip("/") + "/"
 if ADMIN_URL == "/" or not re.fullmatch(r"[A-Za-z0-9._~/-]+/", ADMIN_URL):
@@ -400,37 +362,4 @@ if PRODUCTION:
 
 # --- Logging: everything to stdout --------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "plain",
-        }
-    },
-    "filters": {
-        # OAuth ``code`` and ``state`` never reach a log line (config/logredact.py).
-        "redact_oauth": {"()": "config.logredact.RedactOAuthParams"},
-    },
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {
-        # runserver's access log; Django's default sends it to stderr unfiltered.
-        "django.server": {
-            "handlers": ["stdout"],
-            "level": "INFO",
-            "propagate": False,
-            "filters": ["redact_oauth"],
-        },
-        "django.request": {"filters": ["redact_oauth"]},
-        "django.db.backends": {"level": "WARNING"},
-        # urllib3 logs full URLs at DEBUG; keep it quiet so nothing sensitive leaks.
-        "urllib3": {"level": "WARNING"},
-        "requests_oauthlib": {"level": "WARNING"},
-        "intuitlib": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(LOG_LEVEL)
