@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from integrations.records import Address, Phone
@@ -81,3 +82,13 @@ def unique(values: Iterable[str]) -> tuple[str, ...]:
             seen.add(value.casefold())
             result.append(value)
     return tuple(result)
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp as both vendors send it ("Z" or an offset), or None."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None

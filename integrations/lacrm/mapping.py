@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from integrations.mapping_utils import as_address, as_phone, clean, one_line, unique
+from integrations.mapping_utils import as_address, as_phone, clean, one_line, parse_datetime, unique
 from integrations.records import LACRM, Address, ContactRecord, Phone
 
 logger = logging.getLogger(__name__)
@@ -43,15 +42,6 @@ ADDRESS_TYPES = {
 EMAIL_TYPE = "Work"
 NAME_KEYS = ("Salutation", "FirstName", "MiddleName", "LastName", "Suffix")
 CONTACT_INFO_KEYS = ("Email", "Phone", "Website", "Address")
-
-
-def _parse_datetime(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _entries(value: Any) -> list[Mapping]:
@@ -140,7 +130,7 @@ def contact_to_record(contact: Mapping) -> ContactRecord:
         websites=unique(clean(e.get("Text")) for e in _entries(contact.get("Website"))),
         addresses=addresses,
         notes=str(contact.get("Background Info") or "").strip(),
-        updated_at=_parse_datetime(contact.get("LastUpdate")),
+        updated_at=parse_datetime(contact.get("LastUpdate")),
     )
 
 

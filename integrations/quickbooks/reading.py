@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integrations.mapping_utils import clean, split_emails, unique
+from integrations.mapping_utils import clean, parse_datetime, split_emails, unique
 from integrations.records import QBO, Address, ContactRecord, InvoiceRecord, Phone
 
 SLOT_KINDS = {"PrimaryPhone": "work", "Mobile": "mobile", "AlternatePhone": "other", "Fax": "fax"}
@@ -22,15 +22,6 @@ def _text(data: Mapping, key: str) -> str:
 def _nested(data: Mapping, key: str, inner: str) -> str:
     value = data.get(key)
     return clean(value.get(inner)) if isinstance(value, Mapping) else ""
-
-
-def _parse_datetime(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _parse_date(value: Any) -> date | None:
@@ -98,7 +89,7 @@ def customer_to_record(data: Mapping) -> ContactRecord:
         active=data.get("Active", True) is not False,
         parent_id=_nested(data, "ParentRef", "value") if is_job else "",
         sync_token=_text(data, "SyncToken"),
-        updated_at=_parse_datetime((data.get("MetaData") or {}).get("LastUpdatedTime")),
+        updated_at=parse_datetime((data.get("MetaData") or {}).get("LastUpdatedTime")),
     )
 
 
