@@ -87,7 +87,9 @@ def browser():
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
+    # Explicit waits only (tests/e2e/browsing.py): an implicit wait would stall every "is it
+    # there yet?" check and hide which condition a slow page was missing.
+    driver.implicitly_wait(0)
     try:
         yield driver
     finally:
