@@ -6,6 +6,7 @@ import shutil
 import tempfile
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.factories import UserFactory
 
@@ -16,6 +17,14 @@ pytest_plugins = [
     "tests.fixtures_connections",
     "tests.fixtures_worker",
 ]
+
+# Hypothesis' default 200 ms deadline per example measures the machine, not the code: on a CI
+# machine whose CPUs are busy an ordinary example takes longer now and then and the test fails
+# with DeadlineExceeded, a flake. For the same reason a slow data generator is not an error.
+# Property tests are bounded by max_examples and by pytest-timeout instead. Loaded here, before
+# any test module builds its own @settings on top of the default profile.
+settings.register_profile("ledgerlink", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ledgerlink")
 
 
 @pytest.fixture(autouse=True)
