@@ -26,6 +26,26 @@ pytest_plugins = [
 settings.register_profile("ledgerlink", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ledgerlink")
 
+WORKER_FIXTURE = "celery_worker_process"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A test is marked `worker` if and only if it starts a Celery worker."""
+    wrong = []
+    for item in items:
+        starts_worker = WORKER_FIXTURE in getattr(item, "fixturenames", ())
+        marked = item.get_closest_marker("worker") is not None
+        if starts_worker and not marked:
+            wrong.append(f"{item.nodeid}: uses {WORKER_FIXTURE} but is not marked worker")
+        elif marked and not starts_worker:
+            wrong.append(f"{item.nodeid}: is marked worker but does not use {WORKER_FIXTURE}")
+    if wrong:
+        raise pytest.UsageError(
+            "`-m worker` must select exactly the tests that start a Celery worker "
+            "(add or remove @pytest.mark.worker):\n  " + "\n  ".join(wrong)
+        )
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():

@@ -43,7 +43,7 @@ from tests.e2e.browsing import (
 
 logger = logging.getLogger(__name__)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 EMAIL = "dana@example.com"
 PASSWORD = "quiet-harbour-2291-lantern"
