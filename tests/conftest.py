@@ -27,11 +27,15 @@ settings.register_profile("ledgerlink", deadline=None, suppress_health_check=[He
 settings.load_profile("ledgerlink")
 
 WORKER_FIXTURE = "celery_worker_process"
+# A test with a real worker waits for whole runs (up to 180 s each) and for the worker to start
+# and stop; the per-test limit in pyproject (pytest-timeout) is sized for everything else.
+WORKER_TEST_TIMEOUT = 600
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """A test is marked `worker` if and only if it starts a Celery worker."""
+    """A test is marked `worker` if and only if it starts a Celery worker; such tests get the
+    longer time limit unless they set their own."""
     wrong = []
     for item in items:
         starts_worker = WORKER_FIXTURE in getattr(item, "fixturenames", ())
@@ -40,6 +44,8 @@ def pytest_collection_modifyitems(config, items):
             wrong.append(f"{item.nodeid}: uses {WORKER_FIXTURE} but is not marked worker")
         elif marked and not starts_worker:
             wrong.append(f"{item.nodeid}: is marked worker but does not use {WORKER_FIXTURE}")
+        elif marked and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(WORKER_TEST_TIMEOUT))
     if wrong:
         raise pytest.UsageError(
             "`-m worker` must select exactly the tests that start a Celery worker "
