@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test test-fast lint format bench services install clean
+.PHONY: run test test-fast e2e-soak lint format bench services install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: install services
 ## Everything but the browser tests.
 test-fast: install services
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} $(BIN)/pytest -m "not e2e" $(PYTEST_ARGS)
+
+## The browser tests RUNS times in a row (default 10) beside two CPU hogs; prints how many passed.
+RUNS ?= 10
+e2e-soak: install services
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} PYTEST=$(BIN)/pytest bash scripts/e2e_under_load.sh $(RUNS)
 
 ## ruff, migrations, the architecture's import contracts (.importlinter) and the complexity gate.
 lint: install

@@ -6,6 +6,7 @@ import shutil
 import tempfile
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.factories import UserFactory
 
@@ -16,6 +17,40 @@ pytest_plugins = [
     "tests.fixtures_connections",
     "tests.fixtures_worker",
 ]
+
+# Hypothesis' default 200 ms deadline per example measures the machine, not the code: on a CI
+# machine whose CPUs are busy an ordinary example takes longer now and then and the test fails
+# with DeadlineExceeded, a flake. For the same reason a slow data generator is not an error.
+# Property tests are bounded by max_examples and by pytest-timeout instead. Loaded here, before
+# any test module builds its own @settings on top of the default profile.
+settings.register_profile("ledgerlink", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ledgerlink")
+
+WORKER_FIXTURE = "celery_worker_process"
+# A test with a real worker waits for whole runs (up to 180 s each) and for the worker to start
+# and stop; the per-test limit in pyproject (pytest-timeout) is sized for everything else.
+WORKER_TEST_TIMEOUT = 600
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A test is marked `worker` if and only if it starts a Celery worker; such tests get the
+    longer time limit unless they set their own."""
+    wrong = []
+    for item in items:
+        starts_worker = WORKER_FIXTURE in getattr(item, "fixturenames", ())
+        marked = item.get_closest_marker("worker") is not None
+        if starts_worker and not marked:
+            wrong.append(f"{item.nodeid}: uses {WORKER_FIXTURE} but is not marked worker")
+        elif marked and not starts_worker:
+            wrong.append(f"{item.nodeid}: is marked worker but does not use {WORKER_FIXTURE}")
+        elif marked and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(WORKER_TEST_TIMEOUT))
+    if wrong:
+        raise pytest.UsageError(
+            "`-m worker` must select exactly the tests that start a Celery worker "
+            "(add or remove @pytest.mark.worker):\n  " + "\n  ".join(wrong)
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +136,9 @@ def browser():
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
+    # Explicit waits only (tests/e2e/browsing.py): an implicit wait would stall every "is it
+    # there yet?" check and hide which condition a slow page was missing.
+    driver.implicitly_wait(0)
     try:
         yield driver
     finally:

@@ -25,21 +25,26 @@ from integrations.sandbox.models import SandboxKnobs
 from summaries.kind import KIND as SUMMARIES_KIND
 from sync.models import ContactLink, SyncLogEntry, SyncRun
 from tests.e2e.browsing import (
-    button_with_text,
+    attribute,
     click,
+    current_document,
     filter_logs,
+    loaded,
     progress,
+    read,
     screenshot,
     submit_and_wait,
     text,
+    texts,
     wait_heading,
+    wait_new_page,
     wait_text,
     waiter,
 )
 
 logger = logging.getLogger(__name__)
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 EMAIL = "dana@example.com"
 PASSWORD = "quiet-harbour-2291-lantern"
@@ -53,8 +58,6 @@ def test_newcomer_walks_signup_connect_sync_stop_resume_logs_summaries_review(
     live_server, sandbox, celery_worker_process, browser, tmp_path
 ):
     started = time.monotonic()
-    # Explicit waits only: an implicit wait would stall every "is it there yet?" check.
-    browser.implicitly_wait(0)
     base = live_server.url
 
     sign_up_and_verify(browser, base)
@@ -74,25 +77,26 @@ def _workspace() -> Workspace:
 def sign_up_and_verify(browser, base: str) -> None:
     """Sign up, open the emailed link, confirm: the dashboard says nothing can run yet."""
     browser.get(base + "/")
-    submit_and_wait(browser, By.LINK_TEXT, "Create your workspace")
+    submit_and_wait(browser, By.LINK_TEXT, "Create your workspace", "Sign Up")
     browser.find_element(By.NAME, "email").send_keys(EMAIL)
     browser.find_element(By.NAME, "password1").send_keys(PASSWORD)
     browser.find_element(By.NAME, "password2").send_keys(PASSWORD)
-    submit_and_wait(browser, By.CSS_SELECTOR, "form button[type=submit]")
-    wait_heading(browser, "Verify Your Email Address")
+    submit_and_wait(
+        browser, By.CSS_SELECTOR, "form button[type=submit]", "Verify Your Email Address"
+    )
 
     # The live server runs in this process, so the confirmation mail is in the locmem outbox.
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [EMAIL]
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
     browser.get(link)
-    submit_and_wait(browser, By.CSS_SELECTOR, "form button[type=submit]")
-    wait_heading(browser, "Dashboard")
+    wait_heading(browser, "Confirm Email Address")
+    submit_and_wait(browser, By.CSS_SELECTOR, "form button[type=submit]", "Dashboard")
     assert User.objects.get(email=EMAIL).emailaddress_set.get().verified
 
     for button in ("sync-contacts", "update-summaries"):
-        element = browser.find_element(By.ID, button)
-        assert not element.is_enabled(), f"#{button} is enabled before anything is connected"
-        assert "not connected" in element.get_attribute("title")
+        enabled = read(browser, lambda b, button=button: b.find_element(By.ID, button).is_enabled())
+        assert not enabled, f"#{button} is enabled before anything is connected"
+        assert "not connected" in attribute(browser, By.ID, button, "title")
     help_text = text(browser, ".card .help")
     assert "QuickBooks is not connected" in help_text
     assert "Less Annoying CRM is not connected" in help_text
@@ -100,16 +104,17 @@ def sign_up_and_verify(browser, base: str) -> None:
 
 def connect_quickbooks(browser) -> None:
     """Connections → Connect to QuickBooks → the sandbox's Intuit consent page → Connect."""
-    submit_and_wait(browser, By.ID, "nav-integrations")
+    submit_and_wait(browser, By.ID, "nav-integrations", "Connections")
     assert "Not connected" in text(browser, "#qbo-card")
-    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Connect to QuickBooks']")
-
-    wait_heading(browser, "Connect LedgerLink to Sandbox Company")
+    submit_and_wait(
+        browser,
+        By.XPATH,
+        "//button[normalize-space()='Connect to QuickBooks']",
+        "Connect LedgerLink to Sandbox Company",
+    )
     company = text(browser, "h1").removeprefix("Connect LedgerLink to ")
     assert "quickbooks" in text(browser, ".logo")
-    submit_and_wait(browser, By.CSS_SELECTOR, "button.connect")
-
-    wait_heading(browser, "Connections")
+    submit_and_wait(browser, By.CSS_SELECTOR, "button.connect", "Connections")
     card = wait_text(browser, "#qbo-card", "Connected")
     assert company in card
     connection = QuickBooksConnection.objects.get(workspace=_workspace())
@@ -118,29 +123,24 @@ def connect_quickbooks(browser) -> None:
 
 def connect_lacrm(browser) -> None:
     """Get a sandbox API key from the connect form's link, then paste it into the form."""
-    submit_and_wait(browser, By.LINK_TEXT, "Connect with an API key")
-    wait_heading(browser, "Connect Less Annoying CRM")
-    submit_and_wait(browser, By.LINK_TEXT, "Get a sandbox API key")
-
-    wait_heading(browser, "Sandbox Less Annoying CRM")
-    submit_and_wait(browser, By.ID, "create-account")
-    key = waiter(browser).until(
-        lambda b: b.find_element(By.ID, "api-key").get_attribute("value"), "no API key shown"
-    )
+    submit_and_wait(browser, By.LINK_TEXT, "Connect with an API key", "Connect Less Annoying CRM")
+    submit_and_wait(browser, By.LINK_TEXT, "Get a sandbox API key", "Sandbox Less Annoying CRM")
+    submit_and_wait(browser, By.ID, "create-account", "Sandbox Less Annoying CRM")
+    key = attribute(browser, By.ID, "api-key", "value")
+    assert key, "no API key shown"
     account = SandboxLacrmAccount.objects.get(workspace=_workspace())
     assert text(browser, "#contact-count").startswith(str(account.contacts.count()))
 
     # The key card links straight back to the API-key form.
-    browser.find_element(By.CSS_SELECTOR, "#new-key a").click()
-    wait_heading(browser, "Connect Less Annoying CRM")
+    submit_and_wait(browser, By.CSS_SELECTOR, "#new-key a", "Connect Less Annoying CRM")
     browser.find_element(By.NAME, "api_key").send_keys(key)
-    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Check and connect']")
-
-    wait_heading(browser, "Connections")
+    submit_and_wait(
+        browser, By.XPATH, "//button[normalize-space()='Check and connect']", "Connections"
+    )
     card = wait_text(browser, "#lacrm-card", "Connected")
     user_label = f"{account.first_name} {account.last_name}"
     assert user_label in card and "API key" in card
-    assert key not in browser.page_source  # the key is never shown back
+    assert key not in read(browser, lambda b: b.page_source)  # the key is never shown back
     assert LacrmConnection.objects.filter(workspace=_workspace()).exists()
 
 
@@ -152,7 +152,8 @@ def _wait_for_run(browser, kind_label: str, status: str, timeout: float = RUN_TI
     """Wait until the dashboard's run panel shows a run of ``kind_label`` in ``status``.
 
     The panel polls itself with htmx while the run is active and reloads the page once at the
-    end, so this also proves the live progress works.
+    end, so this also proves the live progress works. An ended run is only ever shown by that
+    reloaded page; the wait lasts until it has loaded, so what is read next is all there.
     """
 
     def shown(b) -> bool:
@@ -160,11 +161,11 @@ def _wait_for_run(browser, kind_label: str, status: str, timeout: float = RUN_TI
         current = text(b, "#run-status")
         if heading == kind_label and current == "Failed":
             raise AssertionError(f"{kind_label} failed: {text(b, '#run-failure')}")
-        return heading == kind_label and current == status
+        return heading == kind_label and current == status and loaded(b)
 
     waiter(browser, timeout).until(
         shown,
-        f"{kind_label} never reached {status!r} (panel: {text(browser, '#run-panel')!r})",
+        lambda: f"{kind_label} never reached {status!r} (panel: {text(browser, '#run-panel')!r})",
     )
 
 
@@ -174,11 +175,10 @@ def _latest_run(kind: str) -> SyncRun:
 
 def sync_stop_and_sync_again(browser, tmp_path) -> tuple[SyncRun, SyncRun]:
     """Sync New Contacts, Stop while the first batches run, then Sync again to the end."""
-    submit_and_wait(browser, By.LINK_TEXT, "Dashboard")
-    wait_heading(browser, "Dashboard")
+    submit_and_wait(browser, By.LINK_TEXT, "Dashboard", "Dashboard")
     assert "First time?" in text(browser, ".tip")
     _set_latency(SLOW_MS)
-    submit_and_wait(browser, By.ID, "sync-contacts")
+    submit_and_wait(browser, By.ID, "sync-contacts", "Dashboard")
     wait_text(browser, ".messages", "Sync New Contacts started.")
 
     def moving(b) -> tuple[int, int] | bool:
@@ -192,7 +192,7 @@ def sync_stop_and_sync_again(browser, tmp_path) -> tuple[SyncRun, SyncRun]:
     assert 0 < done < total
     # A viewport-only shot: resizing the window now would only delay the click on Stop.
     assert browser.save_screenshot(str(tmp_path / "dashboard-running.png"))
-    click(browser, By.ID, "stop-run")
+    submit_and_wait(browser, By.ID, "stop-run", "Dashboard")
     _wait_for_run(browser, "Sync New Contacts", "Stopped", timeout=90)
     assert "Click the button again to continue" in text(browser, "#run-panel")
     first = _latest_run(SyncRun.Kind.CONTACTS)
@@ -202,7 +202,7 @@ def sync_stop_and_sync_again(browser, tmp_path) -> tuple[SyncRun, SyncRun]:
     assert stopped_at == (first.processed, first.total)
 
     _set_latency(0)
-    submit_and_wait(browser, By.ID, "sync-contacts")
+    submit_and_wait(browser, By.ID, "sync-contacts", "Dashboard")
     _wait_for_run(browser, "Sync New Contacts", "Completed")
     second = _latest_run(SyncRun.Kind.CONTACTS)
     assert second.pk != first.pk and second.status == SyncRun.Status.COMPLETED
@@ -219,7 +219,9 @@ def sync_stop_and_sync_again(browser, tmp_path) -> tuple[SyncRun, SyncRun]:
     assert created.count() == (first.created_in_lacrm + first.created_in_qbo + created_on_page), (
         "a contact was created twice or not linked"
     )
-    history = browser.find_element(By.XPATH, "//div[h2='Run history']//table").text
+    history = read(
+        browser, lambda b: b.find_element(By.XPATH, "//div[h2='Run history']//table").text
+    )
     assert "Stopped" in history and "Completed" in history
     screenshot(browser, tmp_path / "dashboard-after-sync.png")
     return first, second
@@ -227,12 +229,14 @@ def sync_stop_and_sync_again(browser, tmp_path) -> tuple[SyncRun, SyncRun]:
 
 def read_the_logs(browser, first: SyncRun, second: SyncRun, tmp_path) -> None:
     """The finished run's logs: created, already matched, failed (with why); matched in run 1."""
-    submit_and_wait(browser, By.LINK_TEXT, "Runtime logs →")
-    wait_heading(browser, "Sync New Contacts ·")
+    submit_and_wait(browser, By.LINK_TEXT, "Runtime logs →", "Sync New Contacts ·")
     assert str(second.pk) in browser.current_url
     total = SyncLogEntry.objects.filter(run=second).count()
-    count = browser.find_element(By.XPATH, "//div[h2='Runtime logs']/p[contains(., 'entr')]")
-    assert count.text == f"{total} entries"
+    count = read(
+        browser,
+        lambda b: b.find_element(By.XPATH, "//div[h2='Runtime logs']/p[contains(., 'entr')]").text,
+    )
+    assert count == f"{total} entries"
     screenshot(browser, tmp_path / "run-logs.png")
 
     failed = filter_logs(browser, "Failed")
@@ -249,29 +253,29 @@ def read_the_logs(browser, first: SyncRun, second: SyncRun, tmp_path) -> None:
     assert already and all("Already matched" in row for row in already), already[:3]
 
     # The stopped run did the matching: its "Logs" link in the run history shows it.
-    submit_and_wait(browser, By.LINK_TEXT, "← Dashboard")
-    wait_heading(browser, "Dashboard")
-    row = browser.find_element(By.XPATH, "//table//tr[td//*[normalize-space()='Stopped']]")
-    submit_and_wait(browser, By.XPATH, "//table//tr[td//*[normalize-space()='Stopped']]//a")
-    assert str(first.pk) in browser.current_url and row is not None
+    submit_and_wait(browser, By.LINK_TEXT, "← Dashboard", "Dashboard")
+    submit_and_wait(
+        browser,
+        By.XPATH,
+        "//table//tr[td//*[normalize-space()='Stopped']]//a",
+        "Sync New Contacts ·",
+    )
+    assert str(first.pk) in browser.current_url
     matched = filter_logs(browser, "Succeeded")
     assert any("Matched" in r for r in matched), matched[:3]
-    wait_heading(browser, "Sync New Contacts ·")
     assert "Stopped" in text(browser, "#run-status")
 
 
 def update_invoice_summaries(browser) -> None:
     """Update Invoice Summaries from the dashboard; its log shows the notes added."""
-    submit_and_wait(browser, By.LINK_TEXT, "← Dashboard")
-    wait_heading(browser, "Dashboard")
-    submit_and_wait(browser, By.ID, "update-summaries")
+    submit_and_wait(browser, By.LINK_TEXT, "← Dashboard", "Dashboard")
+    submit_and_wait(browser, By.ID, "update-summaries", "Dashboard")
     _wait_for_run(browser, "Update Invoice Summaries", "Completed")
     run = _latest_run(SUMMARIES_KIND)
     assert run.status == SyncRun.Status.COMPLETED and run.notes_added > 0
     assert text(browser, "#count-notes") == str(run.notes_added)
 
-    submit_and_wait(browser, By.LINK_TEXT, "Runtime logs →")
-    wait_heading(browser, "Update Invoice Summaries ·")
+    submit_and_wait(browser, By.LINK_TEXT, "Runtime logs →", "Update Invoice Summaries ·")
     notes = filter_logs(browser, "Succeeded")
     assert len(notes) == min(run.notes_added, 50)
     assert all("Note added" in row for row in notes), notes[:3]
@@ -279,37 +283,36 @@ def update_invoice_summaries(browser) -> None:
 
 def link_a_review_case_by_hand(browser, tmp_path) -> None:
     """Review → link Lakeside Dental's shared mailbox to Priya Shah → Matched records."""
-    submit_and_wait(browser, By.ID, "nav-review")
-    wait_heading(browser, "Review")
+    submit_and_wait(browser, By.ID, "nav-review", "Review")
     screenshot(browser, tmp_path / "review.png")
-    case = browser.find_element(
-        By.XPATH, "//div[contains(@class,'review-case')][.//*[contains(text(),'Priya Shah')]]"
+    case_id = attribute(
+        browser,
+        By.XPATH,
+        "//div[contains(@class,'review-case')][.//*[contains(text(),'Priya Shah')]]",
+        "id",
     )
-    case_css = f"#{case.get_attribute('id')}"
-    button = button_with_text(browser, "⇄ Priya Shah", case_css)
-    qbo_name = button.text.removeprefix("Link ").split(" ⇄ ")[0]
+    button = f"//*[@id='{case_id}']//button[contains(., '⇄ Priya Shah')]"
+    label = read(browser, lambda b: b.find_element(By.XPATH, button).text)
+    qbo_name = label.removeprefix("Link ").split(" ⇄ ")[0]
     assert qbo_name.startswith("Lakeside")
-    old = browser.find_element(By.TAG_NAME, "html")
-    button.click()
+    old = current_document(browser)
+    # The form asks for confirmation first, so this click does not load a page yet.
+    click(browser, By.XPATH, button)
     alert = waiter(browser, 10).until(EC.alert_is_present(), "no confirmation dialog")
     assert "Priya Shah" in alert.text and qbo_name in alert.text
     alert.accept()
-    waiter(browser).until(EC.staleness_of(old), "linking did not reload the review page")
-    wait_heading(browser, "Review")
+    wait_new_page(browser, old, "Review")
     assert f"Linked {qbo_name} and Priya Shah." in text(browser, ".messages")
 
     link = ContactLink.objects.get(lacrm_name="Priya Shah", state=ContactLink.State.LINKED)
     assert link.method == ContactLink.Method.MANUAL and link.qbo_name == qbo_name
 
-    submit_and_wait(browser, By.ID, "nav-ledger")
-    wait_heading(browser, "Matched records")
+    submit_and_wait(browser, By.ID, "nav-ledger", "Matched records")
     browser.find_element(By.ID, "q").send_keys("Priya")
-    submit_and_wait(browser, By.XPATH, "//form[@class='filters']//button[@type='submit']")
-    rows = [
-        r.text
-        for r in browser.find_elements(By.CSS_SELECTOR, "#ledger-table tbody tr")
-        if "Priya Shah" in r.text
-    ]
+    submit_and_wait(
+        browser, By.XPATH, "//form[@class='filters']//button[@type='submit']", "Matched records"
+    )
+    rows = [r for r in texts(browser, "#ledger-table tbody tr") if "Priya Shah" in r]
     assert len(rows) == 1, rows
     screenshot(browser, tmp_path / "matched-records.png")
     assert qbo_name in rows[0] and "Linked by hand" in rows[0] and "Linked" in rows[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from integrations.lacrm import mapping as lacrm_mapping
@@ -334,7 +334,7 @@ def qbo_customers(draw) -> dict:
     return data
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(qbo_customers())
 def test_qbo_to_lacrm_and_back_keeps_every_shared_field(customer):
     first = qbo_mapping.customer_to_record(customer)
@@ -364,7 +364,7 @@ def lacrm_records(draw) -> ContactRecord:
     )
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(lacrm_records())
 def test_lacrm_to_qbo_and_back_keeps_every_shared_field(record):
     payload, notes = qbo_mapping.record_to_customer(record)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from integrations import pacing
 
@@ -33,6 +32,7 @@ def test_in_flight_slots_bound_concurrency():
     lock = threading.Lock()
     current = 0
     peak = 0
+    two_inside = threading.Event()
 
     def work():
         nonlocal current, peak
@@ -40,7 +40,11 @@ def test_in_flight_slots_bound_concurrency():
             with lock:
                 current += 1
                 peak = max(peak, current)
-            time.sleep(0.05)
+                if current == 2:
+                    two_inside.set()
+            # Hold the slot until both slots have been taken at once, however the threads are
+            # scheduled; meanwhile the others knock, and one getting in would lift the peak.
+            two_inside.wait(timeout=30)
             with lock:
                 current -= 1
 
@@ -49,7 +53,7 @@ def test_in_flight_slots_bound_concurrency():
         t.start()
     for t in threads:
         t.join()
-    assert peak == 2
+    assert two_inside.is_set() and peak == 2
 
 
 def test_retry_delay_grows_is_capped_and_honours_retry_after(settings):

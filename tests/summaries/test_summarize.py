@@ -25,7 +25,7 @@ from summaries.summarize import (
 TODAY = date(2026, 11, 21)
 D = Decimal
 # No example database: it would write a .hypothesis folder into the shared tree.
-PROPERTY = hsettings(max_examples=150, deadline=None, database=None)
+PROPERTY = hsettings(max_examples=150, database=None)
 
 
 def inv(

@@ -18,7 +18,7 @@ from tests.fixtures_worker import wait_for
 from tests.sync.helpers import assert_counters_match_logs, both_sides, duplicates
 from tests.threads import test_thread
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def finished(run: SyncRun, timeout: float = 180) -> SyncRun:
@@ -84,6 +84,7 @@ def assert_one_counterpart_each(workspace, qbo, lacrm):
     assert duplicates(lacrm.values()) == []
 
 
+@pytest.mark.worker
 def test_sync_gives_every_record_exactly_one_counterpart(
     connected_workspace, celery_worker_process
 ):
@@ -153,6 +154,7 @@ def load_synthetic(connected, customers: int, contacts: int, overlap: float = 0.
     load_contacts(connected.lacrm_account, data.lacrm_contacts)
 
 
+@pytest.mark.worker
 def test_stop_after_first_batch_then_sync_again_finishes_without_gap_or_duplicate(
     connected_workspace_empty, celery_worker_process
 ):
@@ -179,6 +181,7 @@ def test_stop_after_first_batch_then_sync_again_finishes_without_gap_or_duplicat
     assert total_created == first_created + resumed.created_in_lacrm + resumed.created_in_qbo
 
 
+@pytest.mark.worker
 def test_killed_worker_leaves_no_duplicate_and_no_creating_row(
     connected_workspace_empty, celery_worker_process
 ):
@@ -224,6 +227,7 @@ def test_killed_worker_leaves_no_duplicate_and_no_creating_row(
     assert len(qbo) == qbo_loaded + links.filter(created_in_qbo=True).count()
 
 
+@pytest.mark.worker
 def test_a_malformed_record_fails_alone_and_the_run_carries_on(
     connected_workspace_empty, celery_worker_process
 ):
@@ -245,6 +249,7 @@ def test_a_malformed_record_fails_alone_and_the_run_carries_on(
     assert not ContactLink.objects.filter(workspace=connected.workspace, state="creating").exists()
 
 
+@pytest.mark.worker
 def test_revoked_lacrm_key_stops_the_run_with_the_reason(
     connected_workspace, celery_worker_process
 ):
@@ -277,6 +282,7 @@ def test_double_click_starts_one_run(connected_workspace):
     assert SyncRun.objects.filter(workspace=workspace).count() == 1
 
 
+@pytest.mark.worker
 def test_operator_command_runs_the_same_engine(connected_workspace, celery_worker_process, capsys):
     call_command("sync_contacts", "--workspace", connected_workspace.user.email, "--wait")
     out = capsys.readouterr().out

@@ -437,7 +437,7 @@ def _records(qp, qm, qs, qa, lp, lm, ls, la):
     return q, lc
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(phones, phones, sites, addrs, phones, phones, sites, addrs, st.sampled_from([LACRM, QBO]))
 def test_applying_a_first_sync_plan_converges_and_never_blanks(qp, qm, qs, qa, lp, lm, ls, la, sor):
     q, lc = _records(qp, qm, qs, qa, lp, lm, ls, la)
@@ -455,7 +455,7 @@ def test_applying_a_first_sync_plan_converges_and_never_blanks(qp, qm, qs, qa, l
     assert again.changes == [] and again.notes == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(phones, phones, phones, st.sampled_from([LACRM, QBO]))
 def test_later_sync_only_moves_values_from_the_system_of_record(snap, q_now, l_now, sor):
     q, lc = (

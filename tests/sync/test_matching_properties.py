@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import string
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from integrations.records import ContactRecord, Phone
@@ -164,7 +164,7 @@ def _mirror(records: list[ContactRecord]) -> list[ContactRecord]:
     ]
 
 
-_SETTINGS = settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+_SETTINGS = settings(max_examples=200)
 
 
 @_SETTINGS
