@@ -1,7 +1,8 @@
 """QBO Customer and Invoice JSON ⇄ neutral records (design.md §6).
 
 - A customer with no person name (Given/Middle/Family) is a company; its company name is
-  ``CompanyName``, else its ``DisplayName``.
+  ``CompanyName``, else its ``DisplayName`` — unless it has nothing but a DisplayName that reads
+  as a person's name (``integrations.person_names``): then it is that person.
 - ``PrimaryEmailAddr`` may hold several addresses separated by commas (QBO's own UI allows it);
   reading splits them. Writing sends only the first email: QBO has one email field, and extra
   emails are *not* folded into ``Notes`` (Notes sync to LACRM's Background Info, so that would

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from integrations.mapping_utils import clean, parse_datetime, split_emails, unique
+from integrations.person_names import parse_person_name
 from integrations.records import QBO, Address, ContactRecord, InvoiceRecord, Phone
 
 SLOT_KINDS = {"PrimaryPhone": "work", "Mobile": "mobile", "AlternatePhone": "other", "Fax": "fax"}
@@ -52,9 +53,17 @@ def _address_from_qbo(data: Any, kind: str) -> Address | None:
 def customer_to_record(data: Mapping) -> ContactRecord:
     """A QBO ``Customer`` object (the inner dict) as a neutral record."""
     first, middle, last = (_text(data, k) for k in ("GivenName", "MiddleName", "FamilyName"))
+    title, suffix = _text(data, "Title"), _text(data, "Suffix")
     display = _text(data, "DisplayName")
+    company = _text(data, "CompanyName")
+    if not (first or middle or last or company):
+        # Only a DisplayName: a person when it reads as one ("Maria Lopez", "Lopez, Maria").
+        person = parse_person_name(display)
+        if person is not None:
+            first, middle, last = person.first, person.middle, person.last
+            title, suffix = title or person.title, suffix or person.suffix
     is_company = not (first or middle or last)
-    company = _text(data, "CompanyName") or (display if is_company else "")
+    company = company or (display if is_company else "")
     phones = tuple(
         Phone(number, kind)
         for slot, kind in SLOT_KINDS.items()
@@ -75,11 +84,11 @@ def customer_to_record(data: Mapping) -> ContactRecord:
         id=_text(data, "Id"),
         is_company=is_company,
         display_name=display,
-        salutation=_text(data, "Title"),
+        salutation=title,
         first_name=first,
         middle_name=middle,
         last_name=last,
-        suffix=_text(data, "Suffix"),
+        suffix=suffix,
         company_name=company,
         emails=unique(split_emails(_nested(data, "PrimaryEmailAddr", "Address"))),
         phones=phones,
