@@ -188,6 +188,55 @@ def normalize_company(text: str) -> str:
     return " ".join(words)
 
 
+# Common English nicknames, by the name they shorten: "bob" and "robert" may be one person.
+_NICKNAMES = {
+    "robert": "bob bobby rob robbie bert",
+    "william": "bill billy will willy liam",
+    "james": "jim jimmy jamie",
+    "john": "jack johnny jon",
+    "michael": "mike mikey mick",
+    "richard": "rick ricky dick rich",
+    "thomas": "tom tommy",
+    "charles": "charlie chuck chas",
+    "joseph": "joe joey",
+    "daniel": "dan danny",
+    "edward": "ed eddie ted ned",
+    "anthony": "tony",
+    "christopher": "chris kit",
+    "matthew": "matt",
+    "nicholas": "nick nicky",
+    "alexander": "alex sandy",
+    "benjamin": "ben benny",
+    "samuel": "sam sammy",
+    "steven": "steve",
+    "stephen": "steve",
+    "andrew": "andy drew",
+    "gregory": "greg",
+    "patrick": "pat paddy",
+    "timothy": "tim timmy",
+    "elizabeth": "liz lizzie beth betty eliza",
+    "katherine": "kate katie kathy kat",
+    "catherine": "cathy kate katie cat",
+    "margaret": "maggie meg peggy",
+    "jennifer": "jen jenny",
+    "patricia": "pat patty trish",
+    "susan": "sue susie",
+    "deborah": "deb debbie",
+    "rebecca": "becky becca",
+    "victoria": "vicky tori",
+    "alexandra": "alex sandra",
+    "christine": "chris chrissy",
+    "jessica": "jess jessie",
+    "samantha": "sam",
+    "barbara": "barb",
+    "dorothy": "dot dottie",
+}
+_ROOTS: dict[str, set[str]] = {}
+for _full, _nicks in _NICKNAMES.items():
+    for _name in (_full, *_nicks.split()):
+        _ROOTS.setdefault(_name, set()).add(_full)
+
+
 def _within(a: str, b: str, limit: int) -> bool:
     """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit`` (small limits)."""
     if abs(len(a) - len(b)) > limit:
@@ -206,17 +255,33 @@ def _within(a: str, b: str, limit: int) -> bool:
 def close_names(a: str, b: str, *, person: bool = True) -> bool:
     """Whether two normalised names are near misses worth a human look.
 
-    People: same last word and first initial ("nick brown" / "nicholas brown"), or a small edit
-    distance. Companies: a small edit distance. Small is one edit up to seven characters, else
-    two; names under four characters are never close to anything but themselves.
+    People: same last word and first initial ("nick brown" / "nicholas brown") or a common
+    nickname ("bob brown" / "robert brown"), or a small edit distance. Companies: a small edit
+    distance. Small is one edit up to seven characters, else two; names under four characters
+    are never close to anything but themselves.
     """
     if not (a and b):
         return False
-    if person and a[0] == b[0] and a.rpartition(" ")[2] == b.rpartition(" ")[2]:
-        return True
+    if person and a.rpartition(" ")[2] == b.rpartition(" ")[2]:
+        first_a, first_b = a.split(" ", 1)[0], b.split(" ", 1)[0]
+        if a[0] == b[0] or _ROOTS.get(first_a, {first_a}) & _ROOTS.get(first_b, {first_b}):
+            return True
     if len(a) < 4 or len(b) < 4:
         return a == b
     return _within(a, b, 1 if max(len(a), len(b)) <= 7 else 2)
+
+
+def different_first_names(a: str, b: str) -> bool:
+    """Whether two normalised first names are surely two names, not one written two ways.
+
+    "ann"/"anne" (a small edit), "nick"/"nicholas" (a shortening), "j"/"john" (an initial) and
+    "bob"/"robert" (a nickname) may be one person; "john"/"mary" are two.
+    """
+    if not (a and b) or a == b or a.startswith(b) or b.startswith(a):
+        return False
+    if _ROOTS.get(a, {a}) & _ROOTS.get(b, {b}):
+        return False
+    return not _within(a, b, 1)
 
 
 def normalize_email(value: str) -> str:

@@ -3,7 +3,9 @@
 Candidates are a close name (same last name and first initial, or a small edit distance) with
 the same phone or company; company records with the same phone and close names; and a person
 named like a company record on the other side. Records joined by such pairs form one review,
-never an automatic link and never an automatic create: a held create beats a duplicate.
+never an automatic link and never an automatic create: a held create beats a duplicate. Two
+people who only share a phone or an employer, with different first names and different emails
+(a household, one office line), are not such a pair: each is created on the other side.
 
 Pairs are only compared inside blocks of records sharing a phone or a company, so the work stays
 linear: a block with too many pairs is cut down by hashing on (last name, first initial) first.
@@ -19,7 +21,7 @@ from collections.abc import Callable
 from itertools import islice
 
 from sync.matching.index import UnionFind, add_to_index
-from sync.matching.normalize import close_names, normalize_person_name
+from sync.matching.normalize import close_names, different_first_names, normalize_person_name
 from sync.matching.state import MatchState
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ def review_uncertain(planner: MatchState) -> None:
     reasons: dict[int, list[str]] = defaultdict(list)
 
     def edge(i: int, j: int, reason: str) -> None:
-        if not planner.ruled_out(i, j):
+        if not planner.ruled_out(i, j) and not _two_people(planner, i, j):
             edges.union(i, n + j)
             reasons[i].append(reason)
 
@@ -60,6 +62,17 @@ def review_uncertain(planner: MatchState) -> None:
         said = dict.fromkeys(r for i in qs for r in reasons.get(i, ()))
         # Every member came in through a pair not ruled out, so no review is all rejected pairs.
         planner.review(qs, ls, "; ".join(list(said)[:3]))
+
+
+def _two_people(planner: MatchState, i: int, j: int) -> bool:
+    """Two people who share a phone or an employer (a household, an office line), not one person
+    to review: both have emails, none in common, and first names that are not the same name
+    written two ways (an initial, a shortening, a common nickname)."""
+    a, b = planner.qbo_keys[i], planner.lacrm_keys[j]
+    if a.is_company or b.is_company or not (a.emails and b.emails) or a.emails & b.emails:
+        return False
+    first_a, first_b = a.person_name.split(" ", 1)[0], b.person_name.split(" ", 1)[0]
+    return different_first_names(first_a, first_b)
 
 
 def _close(planner: MatchState, i: int, j: int) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sync.matching import plan_matches
 from sync.matching.review import MAX_SUB_BLOCK_PAIRS, SMALL_BLOCK_PAIRS
 from tests.sync.test_matching import lacrm, pairs, qbo, reviewed
@@ -259,3 +261,33 @@ def test_a_huge_block_leaves_out_a_record_rejected_with_all_candidates_tried():
     plan = plan_matches(q, contacts, rejected_pairs=rejected)
     assert [r.qbo_ids for r in plan.reviews] == [tuple(f"q{k}" for k in range(size) if k != 5)]
     assert plan.qbo_only == ["q5"]
+
+
+# --- Households and office lines (issue 12.3) ----------------------------------------------------
+
+
+def test_household_sharing_a_phone_with_different_first_names_and_emails_is_two_people():
+    plan = plan_matches(
+        [qbo("1", "John", "Smith", email="john@smith.example", phone="555-010-0100")],
+        [lacrm("a", "Jane", "Smith", emails="jane@smith.example", phone="(555) 010-0100")],
+    )
+    assert plan.reviews == []
+    assert (plan.qbo_only, plan.lacrm_only) == (["1"], ["a"])
+
+
+@pytest.mark.parametrize(
+    ("q_first", "l_first", "l_email"),
+    [
+        ("Robert", "Bob", "bob@smith.example"),  # a nickname: maybe one person, two emails
+        ("Nicholas", "Nick", "nick@smith.example"),  # a shortening
+        ("Anne", "Ann", "ann@smith.example"),  # one letter apart
+        ("John", "Jane", ""),  # no email to tell them apart
+    ],
+)
+def test_what_is_genuinely_uncertain_on_a_shared_phone_is_still_reviewed(q_first, l_first, l_email):
+    plan = plan_matches(
+        [qbo("1", q_first, "Smith", email="robert@smith.example", phone="555-010-0100")],
+        [lacrm("a", l_first, "Smith", emails=l_email, phone="555-010-0100")],
+    )
+    assert [(r.qbo_ids, r.lacrm_ids) for r in plan.reviews] == [(("1",), ("a",))]
+    assert "Same phone" in plan.reviews[0].reason

@@ -6,6 +6,8 @@ import pytest
 
 from integrations.records import ContactRecord, Phone
 from sync.matching.normalize import (
+    close_names,
+    different_first_names,
     normalize_company,
     normalize_email,
     normalize_name,
@@ -245,3 +247,26 @@ def test_record_keys_split_comma_separated_quickbooks_emails():
         system="qbo", id="4", first_name="A", last_name="B", emails=("a@x.com, B@Y.com; c@z.com",)
     )
     assert record_keys(record).emails == {"a@x.com", "b@y.com", "c@z.com"}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "different"),
+    [
+        ("john", "mary", True),
+        ("john", "jane", True),
+        ("bob", "robert", False),
+        ("kate", "katherine", False),
+        ("kate", "catherine", False),
+        ("nick", "nicholas", False),
+        ("j", "john", False),
+        ("ann", "anne", False),
+        ("", "john", False),
+    ],
+)
+def test_different_first_names(a, b, different):
+    assert different_first_names(a, b) is different
+
+
+def test_a_common_nickname_with_the_same_last_name_is_a_close_name():
+    assert close_names("bob brown", "robert brown")
+    assert not close_names("bob brown", "robert green")
