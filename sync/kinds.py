@@ -42,6 +42,8 @@ class RunKind:
     counters: tuple[Counter, ...] = ()
     # The run history's "Result" column.
     result: Callable[[Any], str] = field(default=lambda run: "")
+    # Why this kind cannot start for a workspace now ("" when it can), e.g. a setting is off.
+    unavailable: Callable[[Any], str] = field(default=lambda workspace: "")
     primary: bool = False
     order: int = 100
 

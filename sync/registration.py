@@ -20,6 +20,14 @@ def _field_updates():
     return FieldUpdateHandler()
 
 
+def _field_updates_unavailable(workspace) -> str:
+    from sync.models import SyncSettings
+
+    if SyncSettings.for_workspace(workspace).update_fields:
+        return ""
+    return "keeping linked records in step is off in Settings"
+
+
 def register() -> None:
     kinds.register(
         kinds.RunKind(
@@ -48,6 +56,7 @@ def register() -> None:
             progress_noun="linked pairs to update",
             button_id="update-linked",
             counters=(kinds.Counter("updated", "records updated", "count-updated"),),
+            unavailable=_field_updates_unavailable,
             result=lambda run: f"{run.updated} updated",
             order=30,
         )

@@ -62,7 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "history": history,
             "recent_logs": recent_logs,
             "first_run": not history,
-            "kinds": kinds.all_kinds(),
+            "kinds": [(k, k.unavailable(workspace)) for k in kinds.all_kinds()],
         },
     )
 
@@ -72,9 +72,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest, kind: str) -> HttpResponse:
     if not kinds.is_known(kind):
         raise Http404("Unknown run kind.")
-    state = _action_state(request.workspace, runs.active_run(request.workspace))
-    if not state["can_start"]:
-        messages.warning(request, f"Not started: {state['blocked_reason']}.")
+    problems = runs.start_blockers(request.workspace, kind=kind)
+    if problems:
+        messages.warning(request, f"Not started: {'; '.join(problems)}.")
         return redirect("dashboard")
     run, created = runs.start_run(request.workspace, kind, user=request.user)
     if created:

@@ -62,6 +62,11 @@ class FieldUpdateHandler:
         return pulled
 
     def write_plan(self, run: SyncRun, pulled: Pulled) -> None:
+        if not SyncSettings.for_workspace(run.workspace).update_fields:
+            # Turned off after the run was queued: the setting's promise holds, nothing is written.
+            reason = "Keeping linked records in step is off in Settings; nothing was changed."
+            log_entries(run, [{"outcome": "unchanged", "reason": reason}])
+            return
         links = list(linked_pairs(run.workspace))
         items, entries, plan = self.plan_work(run, links, pulled.qbo, pulled.lacrm)
         SyncWorkItem.objects.bulk_create(items, batch_size=1000)

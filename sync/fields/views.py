@@ -72,6 +72,6 @@ def preview(request: HttpRequest) -> HttpResponse:
                 held=result.held[:MAX_SHOWN],
             )
     active = runs.active_run(workspace)
-    blocked = runs.start_blockers(workspace, active)
+    blocked = runs.start_blockers(workspace, active, kind=SyncRun.Kind.FIELD_UPDATES)
     context.update(active=active, can_start=not blocked, blocked_reason="; ".join(blocked))
     return render(request, "sync/field_preview.html", context)

@@ -32,10 +32,13 @@ def connection_problems(workspace) -> list[str]:
     return problems
 
 
-def start_blockers(workspace, active: SyncRun | None = None) -> list[str]:
-    """Why no run can start for the workspace now ([] when one can): the dashboard buttons, the
-    start view and the preview pages all ask this."""
+def start_blockers(workspace, active: SyncRun | None = None, kind: str = "") -> list[str]:
+    """Why no run (of ``kind``, when given) can start for the workspace now ([] when one can):
+    the dashboard buttons, the start view and the preview pages all ask this."""
     problems = connection_problems(workspace)
+    reason = kinds.get(kind).unavailable(workspace) if kind else ""
+    if reason:
+        problems.append(reason)
     active = active if active is not None else active_run(workspace)
     if active is not None:
         problems.append(f"{active.kind_label} is in progress")

@@ -123,6 +123,41 @@ def logs(run, **filters):
     return list(SyncLogEntry.objects.filter(run=run, **filters).order_by("id"))
 
 
+@pytest.fixture
+def connected_workspace_empty(connected_workspace_empty):
+    """These tests are about field updates, which the user turned on in Settings."""
+    SyncSettings.objects.update_or_create(
+        workspace=connected_workspace_empty.workspace, defaults={"update_fields": True}
+    )
+    return connected_workspace_empty
+
+
+def test_with_the_setting_off_update_linked_records_changes_nothing(connected_workspace_empty):
+    """Settings → "Keep details of linked records in step" off means no linked record changes:
+    the button is disabled and says why, a start is refused, and a run queued before the
+    setting was turned off writes nothing."""
+    cw = connected_workspace_empty
+    SyncSettings.objects.filter(workspace=cw.workspace).update(update_fields=False)
+    ann_q = add_customer(cw, "Ann", "Lee", WebAddr={"URI": "https://ann.example"})
+    ann_l = add_contact(cw, "Ann Lee", Phone=[{"Text": "555-0100", "Type": "Work"}])
+    link(cw, ann_q, ann_l)
+
+    page = cw.client.get(reverse("dashboard")).content.decode()
+    button = page[page.index('id="update-linked"') :].split(">", 1)[0]
+    assert "disabled" in button and "off in Settings" in button
+    response = cw.client.post(
+        reverse("sync:start", kwargs={"kind": SyncRun.Kind.FIELD_UPDATES}), follow=True
+    )
+    assert "keeping linked records in step is off in Settings" in response.content.decode()
+    assert not SyncRun.objects.filter(workspace=cw.workspace).exists()
+
+    run = run_here(cw.workspace)
+    assert run.status == "completed" and run.total == 0
+    assert list(qbo_posts(cw)) == [] and list(lacrm_edits(cw)) == []
+    (entry,) = logs(run)
+    assert "off in Settings" in entry.reason
+
+
 def phones(record) -> list[tuple[str, str]]:
     return [(p.number, p.kind) for p in record.phones]
 
