@@ -221,6 +221,7 @@ class ContactLink(models.Model):
         EMAIL = "email", "Email"
         NAME = "name", "Name"
         EMAIL_NAME = "email+name", "Email and name"
+        COMPANY = "company", "Company record"
         MANUAL = "manual", "Linked by hand"
         CREATED = "created", "Created by LedgerLink"
 

@@ -14,6 +14,8 @@ company, and large blocks are cut down by hashing first. The rules, over records
    ``no_email="hold_for_review"`` sends every name-only link (a side lacks an email) to review.
    A name held by several records on a side is reviewed, without the people that every
    candidate rules out by a different email.
+   3b. Company: a person whose company name picks out exactly one open company record on the
+   other side (and no person of its name there) is that company record ("company").
 4. Review: a close name with the same phone or company, and the like (``sync.matching.review``).
 5. The rest is ``qbo_only`` / ``lacrm_only``: created on the other side.
 
@@ -33,6 +35,7 @@ from collections.abc import Sequence, Set
 from integrations.records import ContactRecord
 from sync.matching import review, rules
 from sync.matching.state import (
+    COMPANY,
     EMAIL,
     EMAIL_NAME,
     HOLD_FOR_REVIEW,
@@ -47,6 +50,7 @@ from sync.matching.state import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "COMPANY",
     "EMAIL",
     "EMAIL_NAME",
     "HOLD_FOR_REVIEW",
@@ -85,6 +89,7 @@ def plan_matches(
         planner = MatchState([*q_open.values()], [*l_open.values()], rejected_pairs, no_email)
         rules.by_email(planner)
         rules.by_name(planner)
+        rules.by_company(planner)
         review.review_uncertain(planner)
     finally:
         if collecting:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from sync.matching.index import UnionFind, add_to_index, name_index
-from sync.matching.state import EMAIL, EMAIL_NAME, NAME, REJECTED_REASON, MatchState, plural
+from sync.matching.state import (
+    COMPANY,
+    EMAIL,
+    EMAIL_NAME,
+    NAME,
+    REJECTED_REASON,
+    MatchState,
+    plural,
+)
 
 # At most this many "not a match" pairs are listed per name (the list is informational).
 MAX_NOT_MATCHES_PER_NAME = 20
@@ -158,3 +166,61 @@ def name_group(state: MatchState, qs: list[int], ls: list[int]) -> None:
         return
     who = f"{plural(len(qs), 'q')} and {plural(len(ls), 'l')}"
     state.review(sorted(q_in), sorted(l_in), f'{who} are named "{label}"')
+
+
+# -- rule 3b: a person at a company that is the other side's company record ------------------
+
+
+def by_company(state: MatchState) -> None:
+    """A record with a company name is the other side's *company record* of that name when the
+    name picks out exactly one open company record there and exactly one open record here, and
+    no open person there carries this record's person name (that person would be the better
+    counterpart; rule 4 then reviews the pair). LACRM keeps a business as a company record, so
+    creating the customer's contact person under it would leave the company without its notes.
+    Both directions are looked at, so the decision does not depend on which side is which.
+    """
+    for flip in (False, True):
+        _company_pairs(state, flip)
+
+
+def _company_pairs(state: MatchState, flip: bool) -> None:
+    mine, mine_taken = (
+        (state.lacrm_keys, state.lacrm_taken)
+        if flip
+        else (
+            state.qbo_keys,
+            state.qbo_taken,
+        )
+    )
+    theirs, theirs_taken = (
+        (state.qbo_keys, state.qbo_taken)
+        if flip
+        else (
+            state.lacrm_keys,
+            state.lacrm_taken,
+        )
+    )
+    person_names = {k.person_name for y, k in enumerate(theirs) if not theirs_taken[y]}
+    companies: dict[str, list[int]] = {}
+    for y, keys in enumerate(theirs):
+        if keys.is_company and keys.company_name and not theirs_taken[y]:
+            add_to_index(companies, keys.company_name, y)
+    holders: dict[str, list[int]] = {}
+    for x, keys in enumerate(mine):
+        if not keys.is_company and keys.company_name in companies and not mine_taken[x]:
+            add_to_index(holders, keys.company_name, x)
+    for company, xs in holders.items():
+        ys = companies[company]
+        if len(xs) != 1 or len(ys) != 1 or mine[xs[0]].person_name in person_names:
+            continue
+        i, j = (ys[0], xs[0]) if flip else (xs[0], ys[0])
+        if (i, j) in state.rejected:
+            state.not_match(i, j, REJECTED_REASON)
+            continue
+        side = "QuickBooks" if flip else "LACRM"
+        record = state.qbo[i] if flip else state.lacrm[j]
+        reason = f'Same company "{record.name}": the {side} company record of this contact'
+        if state.hold_name_only and not (state.qbo_keys[i].emails and state.lacrm_keys[j].emails):
+            state.review([i], [j], reason + " (no email to confirm it; held for review)")
+        else:
+            state.link(i, j, COMPANY, reason)

@@ -15,7 +15,7 @@ from sync.matching.normalize import RecordKeys, record_keys
 
 logger = logging.getLogger(__name__)
 
-EMAIL, NAME, EMAIL_NAME = "email", "name", "email+name"
+EMAIL, NAME, EMAIL_NAME, COMPANY = "email", "name", "email+name", "company"
 MATCH_BY_NAME, HOLD_FOR_REVIEW = "match_by_name", "hold_for_review"
 REJECTED_REASON = 'Marked "not a match" by a user'
 

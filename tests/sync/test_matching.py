@@ -302,13 +302,14 @@ def test_a_person_named_like_a_company_record_in_last_first_form_is_reviewed():
     assert reviewed(plan) == {(("q1",), ("l1",))}
 
 
-def test_a_person_at_a_company_does_not_link_to_that_company_record():
+def test_a_person_at_a_company_links_to_that_company_record():
+    """Issue 12.1: the customer is the LACRM company record; no person is created under it."""
     plan = plan_matches(
         [qbo("q1", "Jane", "Doe", company="Acme Inc")],
         [lacrm("l1", company="Acme", is_company=True)],
     )
-    assert plan.links == [] and plan.reviews == []
-    assert plan.qbo_only == ["q1"] and plan.lacrm_only == ["l1"]
+    assert [(m.qbo_id, m.lacrm_id, m.method) for m in plan.links] == [("q1", "l1", "company")]
+    assert plan.qbo_only == [] and plan.lacrm_only == []
 
 
 # -- the ledger and odd inputs ------------------------------------------------------------
@@ -351,3 +352,45 @@ def test_records_without_any_name_or_email_are_created():
 
 def test_empty_inputs_give_an_empty_plan():
     assert plan_matches([], []) == MatchPlan()
+
+
+# --- Rule 3b: a customer that is an LACRM company record (issue 12.1) ---------------------------
+
+
+def test_a_business_customer_links_to_its_lacrm_company_record():
+    plan = plan_matches(
+        [qbo("1", "Ann", "Lee", email="ann@acme.example", company="Acme Inc.")],
+        [lacrm("co", company="ACME", is_company=True, emails="info@acme.example")],
+    )
+    assert [(m.qbo_id, m.lacrm_id) for m in plan.links] == [("1", "co")]
+    assert 'Same company "ACME"' in plan.links[0].reason and plan.links[0].method == "company"
+    assert plan.lacrm_only == [] and plan.qbo_only == []
+
+
+def test_a_lacrm_person_of_the_customers_name_wins_over_the_company_record():
+    plan = plan_matches(
+        [qbo("1", "Ann", "Lee", company="Acme Inc.")],
+        [lacrm("a", "Ann", "Lee", company="Acme"), lacrm("co", company="Acme", is_company=True)],
+    )
+    assert [(m.qbo_id, m.lacrm_id) for m in plan.links] == [("1", "a")]
+
+
+def test_two_customers_of_one_company_do_not_claim_its_company_record():
+    plan = plan_matches(
+        [
+            qbo("1", "Ann", "Lee", email="ann@acme.example", company="Acme"),
+            qbo("2", "Bo", "Ng", email="bo@acme.example", company="Acme"),
+        ],
+        [lacrm("co", company="Acme", is_company=True)],
+    )
+    assert plan.links == []
+    assert sorted(plan.qbo_only) == ["1", "2"]
+
+
+def test_a_rejected_company_pair_is_not_linked():
+    plan = plan_matches(
+        [qbo("1", "Ann", "Lee", company="Acme")],
+        [lacrm("co", company="Acme", is_company=True)],
+        rejected_pairs={("1", "co")},
+    )
+    assert plan.links == []

@@ -223,8 +223,12 @@ def test_links_never_join_same_named_records_with_different_emails(scenario):
     keys = {r.id: record_keys(r) for r in qbo + lacrm}
     for match in _plan(*scenario).links:
         q, c = keys[match.qbo_id], keys[match.lacrm_id]
-        assert match.method in {"email", "name", "email+name"}
-        if match.method == "name":
+        assert match.method in {"email", "name", "email+name", "company"}
+        if match.method == "company":
+            # A person at a company and the other side's record of that company.
+            assert {q.is_company, c.is_company} == {True, False}
+            assert q.company_name == c.company_name
+        elif match.method == "name":
             assert q.name_key == c.name_key and q.is_company == c.is_company
             assert not (q.emails and c.emails)
             assert scenario[5] == "match_by_name"
