@@ -1,7 +1,8 @@
 """The LACRM API v2 endpoint: one URL, ``{"Function", "Parameters"}`` bodies, 400 for errors.
 
-Every call goes through the sandbox runtime like a real service's front door: latency, injected
-faults, the per-account rate limit, then the function, and a line in the call log.
+Every call goes through the sandbox runtime like a real service's front door: latency, scripted
+or seeded faults, the per-account rate limit, then the function, a scripted hold or lost answer,
+and a line in the call log.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def api(request: HttpRequest) -> HttpResponse:
         account = _authenticate(request)
         if account is None:
             raise ApiError("Invalid credentials: the API key or access token is not valid.")
-        fault = runtime.injected_fault(current)
+        decision = runtime.decide(current, system, operation)
+        fault = decision.fault
         if fault is runtime.Fault.THROTTLE:
             runtime.record_call(system, account.uid, operation, 429)
             return error_response("Too many requests", 429, Retry_After="1")
@@ -126,6 +128,10 @@ def api(request: HttpRequest) -> HttpResponse:
     except ApiError as error:
         runtime.record_call(system, account.uid if account else "", operation, error.status)
         return error_response(error.description, error.status)
+    # The work is committed: a scripted hold keeps the answer back now, a lost answer is a 500.
+    if runtime.after_processing(decision):
+        runtime.record_call(system, account.uid, operation, 500, items)
+        return error_response("Internal server error", 500)
     runtime.record_call(system, account.uid, operation, 200, items)
     if payload is None:
         return HttpResponse(b"", content_type="application/json")
