@@ -20,15 +20,14 @@ rather than making a second record.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 
 from django.utils import timezone
 
 from integrations.errors import IntegrationError
 from integrations.protocols import ContactSystem
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord, CreateResult
-from sync.matching.normalize import normalize_email, normalize_name
+from sync.matching import adopt
 from sync.models import ContactLink
 
 NOUN = {QBO: "customer", LACRM: "contact"}
@@ -135,67 +134,4 @@ def _adoptable(candidates, record: ContactRecord, workspace, side: str) -> Conta
         .filter(**{f"{side}__isnull": False})
         .values_list(side, flat=True)
     )
-    return _pick(candidates, record, taken)
-
-
-def _pick(candidates, record: ContactRecord, taken: set[str]) -> ContactRecord | None:
-    """The adopt rule: the first candidate not taken with the record's email (or, without
-    one, the same name and no email either)."""
-    email = normalize_email(record.primary_email)
-    name = normalize_name(record.name)
-    for candidate in candidates:
-        if candidate.id in taken:
-            continue
-        if email and email in {normalize_email(e) for e in candidate.emails}:
-            return candidate
-        if not email and not candidate.emails and name and normalize_name(candidate.name) == name:
-            return candidate
-    return None
-
-
-def possible_creations(
-    ledger: Sequence[ContactLink],
-    qbo: Mapping[str, ContactRecord],
-    lacrm: Mapping[str, ContactRecord],
-) -> tuple[set[str], set[str]]:
-    """Ids of pulled QBO and LACRM records that ``creating`` rows' earlier attempts may have made.
-
-    Planning keeps them out of matching and creating: such a record is its create's, to be
-    adopted by that create's work item, not a new contact to create back on the other side.
-    """
-    creating = [row for row in ledger if row.state == ContactLink.State.CREATING]
-    reserved: dict[str, set[str]] = {QBO: set(), LACRM: set()}
-    if not creating:
-        return reserved[QBO], reserved[LACRM]
-    pulled = {QBO: qbo, LACRM: lacrm}
-    taken = {
-        QBO: {row.qbo_id for row in ledger if row.qbo_id},
-        LACRM: {row.lacrm_id for row in ledger if row.lacrm_id},
-    }
-    indexes: dict[str, dict[str, list[ContactRecord]]] = {}
-    for row in creating:
-        target = row.target_system
-        if target not in pulled:
-            continue
-        source_system = LACRM if target == QBO else QBO
-        source = pulled[source_system].get(getattr(row, f"{source_system}_id") or "")
-        if source is None:
-            continue
-        if target not in indexes:
-            indexes[target] = _index(pulled[target].values())
-        key = normalize_email(source.primary_email) or f"name:{normalize_name(source.name)}"
-        found = _pick(indexes[target].get(key, []), source, taken[target] | reserved[target])
-        if found is not None:
-            reserved[target].add(found.id)
-    return reserved[QBO], reserved[LACRM]
-
-
-def _index(records: Iterable[ContactRecord]) -> dict[str, list[ContactRecord]]:
-    """Records by each normalised email, and those without email by ``name:<name>``."""
-    index: dict[str, list[ContactRecord]] = defaultdict(list)
-    for record in records:
-        for email in {normalize_email(e) for e in record.emails} - {""}:
-            index[email].append(record)
-        if not record.emails:
-            index[f"name:{normalize_name(record.name)}"].append(record)
-    return index
+    return adopt.pick(candidates, record, taken)

@@ -80,7 +80,7 @@ def created_reasons(workspace, run=None) -> list[str]:
 
 
 @pytest.mark.worker
-@pytest.mark.parametrize("then", ["resume"])
+@pytest.mark.parametrize("then", ["resume", "stop_and_sync_again"])
 def test_worker_killed_during_a_quickbooks_batch_create_adopts_the_customers(
     connected_workspace_empty, celery_worker_process, release_holds, then
 ):
@@ -111,7 +111,7 @@ def test_worker_killed_during_a_quickbooks_batch_create_adopts_the_customers(
 
 
 @pytest.mark.worker
-@pytest.mark.parametrize("then", ["resume"])
+@pytest.mark.parametrize("then", ["resume", "stop_and_sync_again"])
 def test_worker_killed_during_a_lacrm_contact_create_adopts_the_contact(
     connected_workspace_empty, celery_worker_process, release_holds, then
 ):
@@ -317,7 +317,7 @@ def test_create_by_hand_adopts_the_record_after_a_lost_answer(
     assert len(made_in(connected, target)) == 1
 
 
-@pytest.mark.parametrize("source_system", [QBO], ids=["to_lacrm"])
+@pytest.mark.parametrize("source_system", [LACRM, QBO], ids=["to_quickbooks", "to_lacrm"])
 def test_an_unconfirmed_create_by_hand_is_adopted_by_the_next_sync(
     connected_workspace_empty, quick_retries, source_system
 ):
