@@ -110,3 +110,27 @@ def test_a_note_left_unsettled_by_a_failed_look_is_adopted_by_the_next_run(
     second = run_here(connected.workspace, KIND)
     assert second.status == SyncRun.Status.COMPLETED, second.failure_reason
     assert_one_note_recorded(connected, second, "an interrupted attempt had posted it")
+
+
+def test_a_note_that_was_never_posted_is_posted_by_the_next_run_after_looking(
+    connected_workspace_empty,
+):
+    connected = connected_workspace_empty
+    owing_pair(connected)
+    run_here(connected.workspace)
+    # A 500 before LACRM processed anything: the look finds no note, the claim is kept.
+    runtime.fail_calls("lacrm", "CreateNote", runtime.Fault.SERVER_ERROR, [1])
+    first = run_here(connected.workspace, KIND)
+    assert first.failed == 1 and first.notes_added == 0
+    assert ContactSummaryState.objects.get(workspace=connected.workspace).pending_key is not None
+
+    second = run_here(connected.workspace, KIND)
+    assert second.status == SyncRun.Status.COMPLETED, second.failure_reason
+    link = ContactLink.objects.get(workspace=connected.workspace, state="linked")
+    [note] = registry.crm(connected.workspace).list_notes(link.lacrm_id)
+    entry = SyncLogEntry.objects.get(run=second, outcome="note_added")
+    assert entry.reason == f"Invoice summary note {note['id']} added"
+    creates = SandboxCall.objects.filter(
+        account=connected.lacrm_account.uid, operation="CreateNote"
+    )
+    assert sorted(creates.values_list("status", flat=True)) == [200, 500]
