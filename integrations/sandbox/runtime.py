@@ -147,7 +147,11 @@ def _scripted(system: str, operation: str) -> list[SandboxScript]:
 
 
 def decide(current: SandboxKnobs, system: str, operation: str) -> Decision:
-    """The scripted or seeded-random fate of one call (scripts first)."""
+    """The scripted or seeded-random fate of one call (scripts first).
+
+    The providers ask once a call has passed authentication and the rate limits, just before
+    they would process it, so a script counts (and holds, or loses) calls that get processed.
+    """
     decision = Decision()
     for script in sorted(_scripted(system, operation), key=lambda s: s.pk):
         if script.action in _BEFORE:
