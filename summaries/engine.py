@@ -5,7 +5,8 @@ reads all open invoices of the company with one paged query, rolls sub-customer 
 their parent, and lists one work item per linked contact that is due a note. Posting follows the
 outbox rule: the contact's throttle row is claimed in the database (which also enforces the
 24-hour window) before ``CreateNote``; the note carries the claim's reference, so a retry after a
-crash finds the note it may already have posted instead of posting a second one.
+crash, or right after an unanswered ``CreateNote``, finds the note it may already have posted
+and adopts it instead of posting a second one.
 """
 
 from __future__ import annotations
@@ -187,10 +188,13 @@ class SummaryHandler:
             workspace=run.workspace, lacrm_id=lacrm_id, defaults={"qbo_id": payload["qbo_id"]}
         )
         note_id = ""
+        adopted = ""
         if state.pending_key is not None:
             # An earlier attempt claimed this contact and may have posted: look before posting.
             key, text = state.pending_key, state.pending_text
             note_id = _find_posted_note(client, lacrm_id, reference_line(key))
+            if note_id:
+                adopted = "an interrupted attempt had posted it"
         else:
             key = uuid.uuid4()
             text = f"{payload['text']}\n{reference_line(key)}"
@@ -225,18 +229,25 @@ class SummaryHandler:
                         self._log(run, item, "failed", str(exc), error_code=exc.code[:40])
                         bump(run, processed=1, failed=1)
                     return
-                # Timed out: the note may exist. Keep the claim; the next run looks first.
-                with transaction.atomic():
-                    self._log(
-                        run,
-                        item,
-                        "failed",
-                        f"{exc} LedgerLink will check for this note on the next run "
-                        "before posting it again.",
-                        error_code=exc.code[:40],
-                    )
-                    bump(run, processed=1, failed=1)
-                return
+                # Timed out or unanswered: the note may exist. Look right away; when it cannot
+                # be found, keep the claim so the next run looks before posting.
+                note_id = _look_again(client, lacrm_id, key)
+                if not note_id:
+                    with transaction.atomic():
+                        self._log(
+                            run,
+                            item,
+                            "failed",
+                            f"{exc} LedgerLink will check for this note on the next run "
+                            "before posting it again.",
+                            error_code=exc.code[:40],
+                        )
+                        bump(run, processed=1, failed=1)
+                    return
+                adopted = (
+                    f"Less Annoying CRM did not confirm the note ({str(exc).rstrip('.')}), "
+                    "but it had been posted"
+                )
         now = timezone.now()
         with transaction.atomic():
             ContactSummaryState.objects.filter(pk=state.pk).update(
@@ -259,7 +270,10 @@ class SummaryHandler:
                 fingerprint=payload["fingerprint"],
                 text=text,
             )
-            self._log(run, item, "note_added", f"Invoice summary note {note_id} added")
+            reason = f"Invoice summary note {note_id} added"
+            if adopted:
+                reason = f"Invoice summary note {note_id} adopted: {adopted}"
+            self._log(run, item, "note_added", reason)
             bump(run, processed=1, notes_added=1)
 
     def _log(self, run, item, outcome: str, reason: str, **extra) -> None:
@@ -282,6 +296,16 @@ def _throttle_reason(state: ContactSummaryState) -> str:
         return "Another run is posting this contact's summary right now"
     eligible = state.last_posted_at + WINDOW
     return f"Summary already posted; next update after {eligible:%Y-%m-%d %H:%M} UTC"
+
+
+def _look_again(client, contact_id: str, key) -> str:
+    """The note of ``key`` if an unanswered CreateNote posted it; "" when unknown."""
+    try:
+        return _find_posted_note(client, contact_id, reference_line(key))
+    except IntegrationError as exc:
+        if exc.connection_level:
+            raise
+        return ""
 
 
 def _find_posted_note(client, contact_id: str, reference: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord
-from sync.matching import MATCH_BY_NAME, MatchPlan, plan_matches
+from sync.matching import MATCH_BY_NAME, MatchPlan, adopt, plan_matches
 from sync.matching.normalize import normalize_company
 
 # Ledger states and directions as the planner reads them (the model's values).
@@ -135,6 +135,11 @@ def plan_contacts(
 
     linked_qbo = {row.qbo_id for row in ledger if row.qbo_id}
     linked_lacrm = {row.lacrm_id for row in ledger if row.lacrm_id}
+    # What an unfinished create may have made is that create's record: out of matching and
+    # creating, so the create's work item adopts it rather than a duplicate being made.
+    left_qbo, left_lacrm = _left_to_unfinished_creates(pulled, ledger, linked_qbo, linked_lacrm)
+    linked_qbo |= left_qbo
+    linked_lacrm |= left_lacrm
     matches = plan_matches(
         [r for rid, r in pulled.qbo.items() if rid not in linked_qbo],
         [r for rid, r in pulled.lacrm.items() if rid not in linked_lacrm],
@@ -177,6 +182,32 @@ def _replay_ledger(plan: ContactPlan, pulled: Pulled, ledger: list[LedgerRow]) -
             source = lacrm if row.target_system == QBO else qbo
             if source is not None:
                 plan.creates.append(source)
+
+
+def _left_to_unfinished_creates(
+    pulled: Pulled, ledger: list[LedgerRow], linked_qbo: set[str], linked_lacrm: set[str]
+) -> tuple[set[str], set[str]]:
+    """Ids of pulled records that the ``creating`` rows' earlier attempts may have made."""
+    left: dict[str, set[str]] = {QBO: set(), LACRM: set()}
+    taken = {QBO: linked_qbo, LACRM: linked_lacrm}
+    sides = {QBO: pulled.qbo, LACRM: pulled.lacrm}
+    indexes: dict[str, dict[str, list[ContactRecord]]] = {}
+    for row in ledger:
+        if row.state != CREATING or row.target_system not in sides:
+            continue
+        target = row.target_system
+        if target == QBO:
+            source = pulled.lacrm.get(row.lacrm_id or "")
+        else:
+            source = pulled.qbo.get(row.qbo_id or "")
+        if source is None:
+            continue
+        if target not in indexes:
+            indexes[target] = adopt.index(sides[target].values())
+        found = adopt.pick_indexed(indexes[target], source, taken[target] | left[target])
+        if found is not None:
+            left[target].add(found.id)
+    return left[QBO], left[LACRM]
 
 
 def _take_matches(plan: ContactPlan, pulled: Pulled, matches: MatchPlan) -> None:

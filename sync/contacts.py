@@ -1,9 +1,9 @@
 """Sync New Contacts: pull both sides, match, link, and create what is missing (design.md §4–§6).
 
 Planning writes every match to the ledger and lists the creates as work items; batches of 20 then
-create them under the outbox rule: the ledger row is committed in state ``creating`` with an
-idempotency key *before* the API call, so a retry after a crash re-sends the same QBO ``requestid``
-or, for LACRM, searches for the contact it may already have made and adopts it.
+create them under the outbox rule (``sync.outbox``): the ledger row is committed in state
+``creating`` with an idempotency key *before* the API call, so a retry after a crash looks for
+the record it may already have made and adopts it instead of creating a second one.
 """
 
 from __future__ import annotations
@@ -14,18 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import registry
-from integrations.errors import IntegrationError, ValidationFailed
-from integrations.records import (
-    LACRM,
-    QBO,
-    SYSTEM_NAMES,
-    ContactRecord,
-    CreateResult,
-    record_from_dict,
-)
+from integrations.errors import TransientError, ValidationFailed
+from integrations.records import LACRM, QBO, SYSTEM_NAMES, CreateResult, record_from_dict
+from sync import outbox
 from sync.contact_plan import Pulled, snapshot
 from sync.contact_writes import pull_contacts, write_contact_plan
-from sync.matching.normalize import normalize_email, normalize_name
 from sync.models import ContactLink, SyncRun, SyncWorkItem
 from sync.runs import BatchContext, bump, log_entry
 
@@ -123,45 +116,28 @@ class ContactSyncHandler:
         if result.notes:
             reason += "; " + "; ".join(result.notes)
         with transaction.atomic():
-            if target == LACRM:
-                link.lacrm_id = created.id
-                link.created_in_lacrm = True
-                link.lacrm_name, link.lacrm_email = created.name[:500], created.primary_email[:254]
-            else:
-                link.qbo_id = created.id
-                link.created_in_qbo = True
-                link.qbo_name, link.qbo_email = created.name[:500], created.primary_email[:254]
-            link.state = ContactLink.State.LINKED
-            link.method = ContactLink.Method.CREATED
-            link.reason = reason
-            link.linked_at = timezone.now()
-            link.save(
-                update_fields=[
-                    "lacrm_id" if target == LACRM else "qbo_id",
-                    f"created_in_{target}",
-                    f"{target}_name",
-                    f"{target}_email",
-                    "state",
-                    "method",
-                    "reason",
-                    "linked_at",
-                    "updated_at",
-                ]
-            )
+            link.save(update_fields=outbox.link_created(link, target, created, reason))
             self._finish_item(run, item, "created", record, reason, target_id=created.id)
             bump(run, processed=1, **{f"created_in_{target}": 1})
 
     def _fail(self, run, item, link: ContactLink | None, error: Exception) -> None:
         record = record_from_dict(item.payload)
         reason = str(error) or type(error).__name__
+        unknown = outbox.outcome_unknown(error)
         if isinstance(error, ValidationFailed):
             reason = (
                 f"{reason.rstrip('.')}. Correct it in {SYSTEM_NAMES[record.system]}, then run "
                 "Sync New Contacts again."
             )
+        elif unknown:
+            reason = (
+                f"{reason.rstrip('.')}. It may have been created all the same: the next sync "
+                "looks for it before creating it again."
+            )
         with transaction.atomic():
-            if link is not None:
-                # Nothing was created: drop the outbox row so a later sync tries afresh.
+            if link is not None and not unknown:
+                # Nothing was created: drop the outbox row so a later sync tries afresh. (A
+                # create that may have happened keeps it, so the next sync looks first.)
                 ContactLink.objects.filter(pk=link.pk, state=ContactLink.State.CREATING).delete()
             self._finish_item(
                 run,
@@ -178,29 +154,9 @@ class ContactSyncHandler:
         if link is None:
             return
         record = record_from_dict(item.payload)
-        # A retry of a create that may have happened: adopt what is there before creating.
-        adopted = find_in_lacrm(client, record, run.workspace) if _was_attempted(link) else None
-        if adopted is not None:
-            result = CreateResult(
-                key=str(link.idempotency_key),
-                record=adopted,
-                notes=["adopted the contact made by an interrupted attempt"],
-            )
-        else:
-            try:
-                result = client.create_contact(str(link.idempotency_key), record)
-            except IntegrationError as exc:
-                if exc.connection_level:
-                    raise
-                if not exc.permanent:
-                    # Timed out: the contact may exist after all. Adopt it if it does.
-                    found = find_in_lacrm(client, record, run.workspace)
-                    if found is not None:
-                        result = CreateResult(key=str(link.idempotency_key), record=found)
-                        self._link_created(run, item, link, result)
-                        return
-                self._fail(run, item, link, exc)
-                return
+        [result] = outbox.create_or_adopt(
+            client, run.workspace, [(link, record, _was_attempted(link))]
+        )
         if result.ok:
             self._link_created(run, item, link, result)
         else:
@@ -217,71 +173,21 @@ class ContactSyncHandler:
         if not claimed:
             return
         client = registry.accounting(run.workspace)
-        # A create that was sent before (its worker died mid-call) may have happened: adopt the
-        # customer it made instead of sending it again.
-        to_send = []
-        for item, link in claimed:
-            record = record_from_dict(item.payload)
-            found = find_in_qbo(client, record, run.workspace) if _was_attempted(link) else None
-            if found is not None:
-                result = CreateResult(
-                    key=str(link.idempotency_key),
-                    record=found,
-                    notes=["adopted the customer made by an interrupted attempt"],
-                )
-                self._link_created(run, item, link, result)
-            else:
-                to_send.append((item, link))
-        claimed = to_send
-        if not claimed:
-            return
-        # One batch call; each item's requestid derives from its ledger key, so a retry of the
-        # same batch returns QuickBooks' original answer instead of creating a second customer.
-        results = client.create_customers(
-            [(str(link.idempotency_key), record_from_dict(item.payload)) for item, link in claimed]
+        # One batch call; each item's requestid derives from its ledger key, so the client's
+        # retries of the same batch get QuickBooks' original answer instead of a second customer.
+        results = outbox.create_or_adopt(
+            client,
+            run.workspace,
+            [(link, record_from_dict(i.payload), _was_attempted(link)) for i, link in claimed],
         )
-        by_key = {result.key: result for result in results}
-        for item, link in claimed:
-            result = by_key.get(str(link.idempotency_key))
-            if result is not None and result.ok:
+        for (item, link), result in zip(claimed, results, strict=True):
+            if result.ok:
                 self._link_created(run, item, link, result)
             else:
-                error = result.error if result is not None else None
-                self._fail(run, item, link, error or RuntimeError("QuickBooks gave no answer"))
+                error = result.error or TransientError("QuickBooks gave no answer", system=QBO)
+                self._fail(run, item, link, error)
 
 
 def _was_attempted(link: ContactLink) -> bool:
     """True for an outbox row an earlier, interrupted attempt left behind."""
     return getattr(link, "resumed", False) and link.attempted_at is not None
-
-
-def find_in_qbo(client, record: ContactRecord, workspace) -> ContactRecord | None:
-    """Find the customer an interrupted create may have made (a DisplayName it would try)."""
-    return _adoptable(client.find_possible_creations(record), record, workspace, "qbo_id")
-
-
-def find_in_lacrm(client, record: ContactRecord, workspace) -> ContactRecord | None:
-    """Find the contact an interrupted create may have made (LACRM's search by email/name)."""
-    terms = record.primary_email or record.name
-    if not terms:
-        return None
-    return _adoptable(client.search_contacts(terms), record, workspace, "lacrm_id")
-
-
-def _adoptable(candidates, record: ContactRecord, workspace, side: str) -> ContactRecord | None:
-    """The first candidate not in the ledger with the record's email (or, without one, name)."""
-    email = normalize_email(record.primary_email)
-    name = normalize_name(record.name)
-    taken = set(
-        ContactLink.objects.for_workspace(workspace)
-        .filter(**{f"{side}__isnull": False})
-        .values_list(side, flat=True)
-    )
-    for candidate in candidates:
-        if candidate.id in taken:
-            continue
-        if email and email in {normalize_email(e) for e in candidate.emails}:
-            return candidate
-        if not email and not candidate.emails and name and normalize_name(candidate.name) == name:
-            return candidate
-    return None

@@ -1,9 +1,11 @@
 """Decisions a user takes by hand on the ledger: link, unlink, "not a match", create now.
 
 Each decision changes the ledger in one transaction and writes a log entry without a run
-(``run=None``), so the history of a record shows who decided what. Creating a record follows the
-same outbox rule as a sync (design.md §4): the ledger row is committed in state ``creating``
-with its idempotency key before the API call, and never left in that state afterwards.
+(``run=None``), so the history of a record shows who decided what. Creating a record goes
+through the sync's outbox (``sync.outbox``, design.md §4): the ledger row is committed in state
+``creating``, with its idempotency key and marked attempted, before the API call. It leaves that
+state when the call settles; only a create whose outcome stayed unknown keeps it, for the next
+sync to look for the record before creating it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.utils import timezone
 from integrations import registry
 from integrations.errors import IntegrationError
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord, CreateResult
-from sync.contacts import find_in_lacrm
+from sync import outbox
 from sync.ledger import OTHER, LedgerError, RecordRef, fetch_record, unreachable_message
 from sync.models import ContactLink, RejectedPair, SyncLogEntry, SyncRun
 from sync.review import ReviewCase, case_rows
@@ -225,7 +227,9 @@ def create_counterpart(workspace, source: RecordRef, *, user) -> ContactLink:
 
     The record is read live first (the ledger only keeps names and emails). If ``source`` waits
     in the review queue, its case is decided: its candidates are remembered as "not a match" for
-    it and the rest of the case goes back to the next sync. On failure nothing changes.
+    it and the rest of the case goes back to the next sync. On failure nothing changes, except
+    when the other system may have created the record without saying so: then the row stays
+    ``creating`` and the next sync looks for the record before creating it.
     """
     guard_against_running_sync(workspace, creating=True)
     target = OTHER[source.system]
@@ -254,20 +258,36 @@ def create_counterpart(workspace, source: RecordRef, *, user) -> ContactLink:
             held = (row.reason, list(row.candidates))
         row.state = ContactLink.State.CREATING
         row.target_system = target
+        # Marked attempted before the call, like the sync's outbox rows: whoever finds this row
+        # later looks for the record before creating it.
+        row.attempted_at = timezone.now()
         try:
             with transaction.atomic():
                 row.save()
         except IntegrityError as exc:
             raise LedgerError(f"{_label(source)} was added to the ledger meanwhile.") from exc
     # The outbox row is committed: a crash from here on leaves a "creating" row that the next
-    # sync finishes with the same idempotency key instead of creating a second record.
+    # sync finishes, looking for the record first, instead of creating a second one.
     try:
         result = _send_create(workspace, client, target, row, record)
     except IntegrationError as exc:
         result = CreateResult(key=str(row.idempotency_key), error=exc)
     if not result.ok:
-        _restore(row, held)
         message = str(result.error) or type(result.error).__name__
+        if outbox.outcome_unknown(result.error):
+            _log(
+                workspace,
+                SyncLogEntry.Outcome.FAILED,
+                source,
+                f"Create in {SYSTEM_NAMES[target]} by {_who(user)} went unconfirmed: {message} "
+                "The next Sync New Contacts looks for it before creating it again.",
+            )
+            raise LedgerError(
+                f"{SYSTEM_NAMES[target]} did not confirm that it created {_label(source)} "
+                f"({message.rstrip('.')}). The next Sync New Contacts looks for it and links it, "
+                "or creates it if it is not there."
+            )
+        _restore(row, held)
         _log(
             workspace,
             SyncLogEntry.Outcome.FAILED,
@@ -283,26 +303,8 @@ def _client(workspace, system: str):
 
 
 def _send_create(workspace, client, target: str, row: ContactLink, record: ContactRecord):
-    key = str(row.idempotency_key)
-    if target == QBO:
-        # Re-sending the same key after an unknown outcome returns QuickBooks' original answer.
-        return client.create_customers([(key, record)])[0]
-    if row.attempted_at is not None:
-        # An earlier attempt may have created it: adopt before creating anything.
-        found = find_in_lacrm(client, record, workspace)
-        if found is not None:
-            return CreateResult(key=key, record=found, notes=["adopted an earlier attempt"])
-    row.attempted_at = timezone.now()
-    ContactLink.objects.filter(pk=row.pk).update(attempted_at=row.attempted_at)
-    try:
-        return client.create_contact(key, record)
-    except IntegrationError as exc:
-        if exc.permanent or exc.connection_level:
-            raise
-        found = find_in_lacrm(client, record, workspace)
-        if found is None:
-            raise
-        return CreateResult(key=key, record=found)
+    """The sync's create-or-adopt for one record (a fresh row: nothing to look for first)."""
+    return outbox.create_or_adopt(client, workspace, [(row, record, False)])[0]
 
 
 def _restore(row: ContactLink, held: tuple[str, list] | None) -> None:
@@ -319,6 +321,7 @@ def _restore(row: ContactLink, held: tuple[str, list] | None) -> None:
                 reason=held[0],
                 candidates=held[1],
                 target_system="",
+                attempted_at=None,
             )
 
 
@@ -347,15 +350,8 @@ def _link_created(workspace, row, source: RecordRef, result: CreateResult, held,
             )
             rest = [r.pk for r in case_rows(workspace, [seed], lock=True) if r.pk != row.pk]
             ContactLink.objects.filter(pk__in=rest).delete()
-        row.state = ContactLink.State.LINKED
-        row.method = ContactLink.Method.CREATED
-        row.reason = reason
+        outbox.link_created(row, target, created, reason)
         row.candidates = []
-        row.linked_at = timezone.now()
-        setattr(row, f"{target}_id", created.id)
-        setattr(row, f"created_in_{target}", True)
-        setattr(row, f"{target}_name", created.name[:500])
-        setattr(row, f"{target}_email", created.primary_email[:254])
         row.save()
         _log(workspace, SyncLogEntry.Outcome.CREATED, source, reason, target_id=created.id)
     logger.info(

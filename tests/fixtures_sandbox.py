@@ -7,6 +7,9 @@
   ``qbo_company`` (consent form posted over HTTP, no browser) → :class:`QboTokens`.
 - ``qbo``: a python-quickbooks ``QuickBooks`` client for those tokens, aimed at the sandbox.
 
+- ``release_holds``: releases every held sandbox answer (``runtime.hold_next``) when the test
+  ends, passed or failed, so no live-server thread waits on.
+
 Helpers ``authorize_qbo(sandbox, realm_id=None, session=None)`` and
 ``make_quickbooks(tokens, sandbox)`` do the same for other companies or signed-in users.
 """
@@ -69,6 +72,15 @@ def sandbox(live_server, settings) -> SandboxUrls:
         lacrm_api_url=settings.LACRM_API_URL,
         redirect_uri=settings.QBO_REDIRECT_URI,
     )
+
+
+@pytest.fixture
+def release_holds(sandbox):
+    """Release every held sandbox answer at the end of the test."""
+    from integrations.sandbox import runtime
+
+    yield
+    runtime.release_all()
 
 
 @pytest.fixture

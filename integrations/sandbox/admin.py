@@ -1,11 +1,19 @@
 from django.contrib import admin
 
-from integrations.sandbox.models import SandboxCall, SandboxKnobs
+from integrations.sandbox.models import SandboxCall, SandboxKnobs, SandboxScript
 
 
 @admin.register(SandboxKnobs)
 class SandboxKnobsAdmin(admin.ModelAdmin):
-    """The sandbox's small admin page: latency, limits, fault rates, token lifetimes."""
+    """The sandbox's small admin page: latency, limits, fault rates and seed, token lifetimes."""
+
+
+@admin.register(SandboxScript)
+class SandboxScriptAdmin(admin.ModelAdmin):
+    """Scripted faults, holds and lost answers on chosen calls of an operation."""
+
+    list_display = ("system", "operation", "action", "calls", "seen", "created_at")
+    list_filter = ("system", "action")
 
 
 @admin.register(SandboxCall)

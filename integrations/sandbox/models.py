@@ -1,9 +1,11 @@
-"""State shared by both sandbox providers: the knobs and the call log.
+"""State shared by both sandbox providers: the knobs, the scripted faults and the call log.
 
 Each provider keeps its own data in a sub-app (``sandbox/qbo`` and ``sandbox/lacrm``).
 """
 
 from __future__ import annotations
+
+import uuid
 
 from django.db import models
 
@@ -22,10 +24,16 @@ class SandboxKnobs(models.Model):
     qbo_batches_per_minute = models.PositiveIntegerField(default=40)
     # LACRM publishes no limit; this is the sandbox's own per-key budget.
     lacrm_requests_per_minute = models.PositiveIntegerField(default=600)
-    # Injected faults, as probabilities between 0 and 1 per call.
+    # Injected faults, as probabilities between 0 and 1 per call. The dice are seeded: call n
+    # (counted in ``fault_calls``, atomically across processes) always rolls the same number
+    # for the same seed, so a run with faults can be repeated exactly.
     fault_500_rate = models.FloatField(default=0.0)
     fault_429_rate = models.FloatField(default=0.0)
     fault_timeout_rate = models.FloatField(default=0.0)
+    fault_seed = models.IntegerField(default=0, help_text="Seed of the fault dice.")
+    fault_calls = models.PositiveBigIntegerField(
+        default=0, help_text="Calls that rolled the dice so far (set to 0 to replay a seed)."
+    )
     timeout_seconds = models.FloatField(default=3.0, help_text="How long a 'timeout' stalls.")
     # Token lifetimes in seconds.
     qbo_access_token_lifetime = models.PositiveIntegerField(default=3600)
@@ -72,3 +80,40 @@ class SandboxCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system} {self.operation} {self.status}"
+
+
+class SandboxScript(models.Model):
+    """Scripted behaviour for chosen calls of one operation: the sandbox's deterministic faults.
+
+    ``calls`` lists the matching calls to act on, counted from 1 since the script was made
+    (``[1]`` is "the next one", ``[3, 7, 9]`` the third, seventh and ninth). Every matching call
+    counts itself with one conditional ``UPDATE … RETURNING`` on this row, so two web processes
+    or threads never both take the same call number. See ``runtime.decide``.
+    """
+
+    class Action(models.TextChoices):
+        THROTTLE = "throttle", "Answer 429 without processing"
+        SERVER_ERROR = "server_error", "Answer 500 without processing"
+        TIMEOUT = "timeout", "Stall, then answer 504 without processing"
+        HOLD = "hold", "Process, then hold the answer until released"
+        LOSE_RESPONSE = "lose_response", "Process, then answer 500 (the write happened)"
+
+    system = models.CharField(max_length=20, choices=SandboxCall.System.choices)
+    # The operation as the call log names it before the handler runs: "batch", "query",
+    # "POST customer" (QBO); "CreateContact", "CreateNote", "GetContacts" (LACRM).
+    operation = models.CharField(max_length=80)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    calls = models.JSONField(default=list)
+    seen = models.PositiveIntegerField(default=0, help_text="Matching calls counted so far.")
+    hold_seconds = models.FloatField(
+        default=30.0, help_text="The longest a held answer waits for its release."
+    )
+    # Names the Redis lists a held call and its release meet on.
+    token = models.UUIDField(default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["system", "operation"])]
+
+    def __str__(self) -> str:
+        return f"{self.system} {self.operation}: {self.action} on calls {self.calls}"

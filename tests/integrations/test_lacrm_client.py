@@ -7,6 +7,7 @@ import pytest
 from integrations import registry
 from integrations.errors import TransientError
 from integrations.records import LACRM, QBO, Address, ContactRecord, Phone
+from integrations.sandbox import runtime
 from integrations.sandbox.lacrm.models import SandboxLacrmContact, SandboxLacrmNote
 from integrations.sandbox.lacrm.store import load_contacts, set_allowed_types
 from integrations.sandbox.models import SandboxCall, SandboxKnobs
@@ -111,7 +112,8 @@ def test_create_is_retried_after_a_throttle(connected_workspace_empty, settings)
     settings.INTEGRATION_RETRY_BASE_SECONDS = 0.01
     settings.INTEGRATION_RETRY_CAP_SECONDS = 0.02
     client = registry.crm(ws.workspace)
-    SandboxKnobs.objects.filter(pk=1).update(fault_429_rate=0.5)
+    # A 429 means LACRM did not process the call, so even a create may be sent again.
+    runtime.fail_calls("lacrm", "CreateContact", runtime.Fault.THROTTLE, [1, 2, 5])
     results = [
         client.create_contact(f"t{i}", ContactRecord(system=QBO, first_name=f"Throttled{i}"))
         for i in range(10)
@@ -123,7 +125,8 @@ def test_create_is_retried_after_a_throttle(connected_workspace_empty, settings)
         ).count()
         == 10
     )
-    assert lacrm_calls(ws.lacrm_account, operation="CreateContact", status=429) > 0
+    assert lacrm_calls(ws.lacrm_account, operation="CreateContact", status=429) == 3
+    assert lacrm_calls(ws.lacrm_account, operation="CreateContact") == 13
 
 
 def test_reads_ride_out_bursts_of_500s_and_429s(connected_workspace_empty, settings):
@@ -132,8 +135,12 @@ def test_reads_ride_out_bursts_of_500s_and_429s(connected_workspace_empty, setti
     settings.INTEGRATION_RETRY_BASE_SECONDS = 0.01
     settings.INTEGRATION_RETRY_CAP_SECONDS = 0.05
     load_contacts(ws.lacrm_account, [{"Name": f"Reader {i}"} for i in range(50)])
-    SandboxKnobs.objects.filter(pk=1).update(fault_500_rate=0.25, fault_429_rate=0.25)
+    # The first read meets two 500s and a 429 in a row; two later reads meet one fault each.
+    runtime.fail_calls("lacrm", "GetContacts", runtime.Fault.SERVER_ERROR, [1, 2, 6])
+    runtime.fail_calls("lacrm", "GetContacts", runtime.Fault.THROTTLE, [3, 9])
     client = registry.crm(ws.workspace)
     counts = [len(list(client.iter_contacts())) for _ in range(8)]
     assert counts == [50] * 8
-    assert lacrm_calls(ws.lacrm_account, status=500) + lacrm_calls(ws.lacrm_account, status=429)
+    assert lacrm_calls(ws.lacrm_account, operation="GetContacts", status=500) == 3
+    assert lacrm_calls(ws.lacrm_account, operation="GetContacts", status=429) == 2
+    assert lacrm_calls(ws.lacrm_account, operation="GetContacts") == 8 + 5

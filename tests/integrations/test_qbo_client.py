@@ -7,7 +7,8 @@ import pytest
 from integrations import registry
 from integrations.errors import ValidationFailed
 from integrations.records import LACRM, Address, ContactRecord, Phone
-from integrations.sandbox.models import SandboxCall, SandboxKnobs
+from integrations.sandbox import runtime
+from integrations.sandbox.models import SandboxCall
 from integrations.sandbox.qbo.models import SandboxQboInvoice, SandboxQboName
 from integrations.sandbox.qbo.store import add_name, load_customers
 
@@ -180,14 +181,20 @@ def test_update_customer_is_sparse(connected_workspace_empty):
     assert int(updated.sync_token) > int(created.record.sync_token)
 
 
-@pytest.mark.parametrize("rates", [{"fault_429_rate": 0.3}, {"fault_500_rate": 0.3}])
-def test_throttling_and_server_errors_are_ridden_out(connected_workspace_empty, settings, rates):
+@pytest.mark.parametrize(
+    ("fault", "bad_status"), [(runtime.Fault.THROTTLE, 429), (runtime.Fault.SERVER_ERROR, 500)]
+)
+def test_throttling_and_server_errors_are_ridden_out(
+    connected_workspace_empty, settings, fault, bad_status
+):
     ws = connected_workspace_empty
     settings.INTEGRATION_RETRY_TRIES = 12
     settings.INTEGRATION_RETRY_BASE_SECONDS = 0.01
     settings.INTEGRATION_RETRY_CAP_SECONDS = 0.05
     load_customers(ws.qbo_company, customers(1500), invoices_per_customer=0)
-    SandboxKnobs.objects.filter(pk=1).update(**rates)
+    # Two failures in a row on the queries, and two batches failed once each.
+    runtime.fail_calls("qbo", "query", fault, [1, 3, 4])
+    runtime.fail_calls("qbo", "batch", fault, [2, 5])
     client = registry.accounting(ws.workspace)
 
     reads = [len(list(client.iter_customers())) for _ in range(5)]
@@ -197,8 +204,10 @@ def test_throttling_and_server_errors_are_ridden_out(connected_workspace_empty, 
     ]
     assert reads == [1500] * 5
     assert all(r.ok for batch in created for r in batch)
-    bad_status = 429 if "fault_429_rate" in rates else 500
-    assert qbo_calls(ws.realm_id, status=bad_status) > 0
+    assert qbo_calls(ws.realm_id, status=bad_status) == 5
+    # Two pages per read, five batches: each failed call was sent once more.
+    assert qbo_calls(ws.realm_id, operation="query Customer", status=200) == 10
+    assert qbo_calls(ws.realm_id, operation="batch") == 5 + 2
     assert (
         SandboxQboName.objects.filter(
             company=ws.qbo_company, display_name__startswith="Burst"

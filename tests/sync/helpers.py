@@ -1,12 +1,17 @@
-"""Helpers for the sync tests: read both sandbox sides back through our own clients."""
+"""Helpers for the sync tests: read both sandbox sides back through our own clients, run runs
+here or on a real worker, and kill that worker at the moment the sandbox holds a call."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from integrations import registry
+from integrations.sandbox import runtime
+from sync import runs
 from sync.matching.normalize import normalize_email, normalize_name
-from sync.models import ContactLink, SyncLogEntry, SyncRun
+from sync.models import ACTIVE_STATUSES, ContactLink, SyncLogEntry, SyncRun
+from tests.fixtures_worker import purge_broker, wait_for
 
 # Log outcome -> the run counter it moves.
 OUTCOME_COUNTER = {
@@ -68,3 +73,46 @@ def ledger_ids(workspace, state=None):
     if state:
         rows = rows.filter(state=state)
     return rows
+
+
+def run_here(workspace, kind: str = SyncRun.Kind.CONTACTS) -> SyncRun:
+    """Run a run to its end in this process, through the same functions the tasks call."""
+    run, created = runs.start_run(workspace, kind)
+    assert created
+    runs.execute_plan(str(run.id))
+    run.refresh_from_db()
+    while run.is_active:
+        runs.execute_batch(str(run.id), run.next_batch)
+        run.refresh_from_db()
+    # The tasks start_run and the batches enqueued are not for a worker.
+    purge_broker()
+    return run
+
+
+def finished(run: SyncRun, timeout: float = 120) -> SyncRun:
+    """Wait until a run a worker is doing is no longer active."""
+
+    def done():
+        run.refresh_from_db()
+        return run.status not in ACTIVE_STATUSES
+
+    wait_for(done, timeout=timeout, message=f"run {run.id} did not finish ({run.status})")
+    return run
+
+
+def kill_while_held(worker, held) -> None:
+    """SIGKILL the worker once the sandbox processed its call and holds the answer; restart it."""
+    assert runtime.wait_until_held(held, timeout=60), "the held call was never sent"
+    worker.kill()
+    runtime.release(held)
+    worker.start()
+
+
+def recover(run: SyncRun) -> None:
+    """What beat's periodic check does; the dead worker's lock went with its connection."""
+    wait_for(
+        lambda: runs.recover_stale_runs(timedelta(0))
+        or not SyncRun.objects.get(pk=run.pk).is_active,
+        timeout=30,
+        message="the run was not recovered",
+    )

@@ -101,6 +101,36 @@ def test_ledger_rows_are_replayed_and_their_snapshots_refreshed():
     assert plan.refreshed["k2"]["flag"].startswith("The QuickBooks customer is inactive")
 
 
+def test_what_an_unfinished_create_may_have_made_is_left_to_it():
+    # Cy's create in QuickBooks was interrupted (its row is still "creating"); the customer it
+    # made (same email) and Di's (no email, same name) are theirs to adopt, not new customers to
+    # create back in LACRM. A customer with Cy's email that is linked already is not.
+    ledger = [
+        LedgerRow("k1", CREATING, None, "c", target_system="qbo"),
+        LedgerRow("k2", CREATING, None, "d", target_system="qbo"),
+        LedgerRow("k3", LINKED, "7", "z"),
+    ]
+    plan = plan_contacts(
+        pulled(
+            [
+                qbo("7", "Cy", "Oh", "cy@x.example"),
+                qbo("8", "Cy", "Oh", "CY@x.example"),
+                qbo("9", "Di", "Ma"),
+                qbo("10", "Ed", "Po", "ed@x.example"),
+            ],
+            [lacrm("c", "Cy", "Oh", "cy@x.example"), lacrm("d", "Di", "Ma"), lacrm("z", "Zed")],
+        ),
+        ledger,
+        PlanSettings(),
+    )
+    assert [(r.system, r.id) for r in plan.creates] == [
+        ("lacrm", "c"),
+        ("lacrm", "d"),
+        ("qbo", "10"),
+    ]
+    assert plan.links == [] and plan.reviews == []
+
+
 def test_one_way_direction_skips_the_other_side_and_says_why():
     plan = plan_contacts(
         pulled([qbo("1", "Ann", "Lee", "ann@x.example")], [lacrm("a", "Cy", "Oh", "cy@x.ex")]),

@@ -1,7 +1,8 @@
 """The LACRM API v2 endpoint: one URL, ``{"Function", "Parameters"}`` bodies, 400 for errors.
 
-Every call goes through the sandbox runtime like a real service's front door: latency, injected
-faults, the per-account rate limit, then the function, and a line in the call log.
+Every call goes through the sandbox runtime like a real service's front door: latency, the
+per-account rate limit, scripted or seeded faults, then the function, a scripted hold or lost
+answer, and a line in the call log.
 """
 
 from __future__ import annotations
@@ -104,7 +105,16 @@ def api(request: HttpRequest) -> HttpResponse:
         account = _authenticate(request)
         if account is None:
             raise ApiError("Invalid credentials: the API key or access token is not valid.")
-        fault = runtime.injected_fault(current)
+        if runtime.over_rate(f"lacrm:{account.uid}", current.lacrm_requests_per_minute):
+            runtime.record_call(system, account.uid, operation, 429)
+            retry_after = str(60 - int(time.time()) % 60)
+            return error_response("Too many requests", 429, Retry_After=retry_after)
+        handler = FUNCTIONS.get(operation)
+        if handler is None:
+            raise ApiError(f'Unknown function "{operation}".')
+        # Decided for calls that would be processed, so a script's "next call" is one that is.
+        decision = runtime.decide(current, system, operation)
+        fault = decision.fault
         if fault is runtime.Fault.THROTTLE:
             runtime.record_call(system, account.uid, operation, 429)
             return error_response("Too many requests", 429, Retry_After="1")
@@ -115,17 +125,14 @@ def api(request: HttpRequest) -> HttpResponse:
             time.sleep(current.timeout_seconds)
             runtime.record_call(system, account.uid, operation, 504)
             return error_response("Gateway timeout", 504)
-        if runtime.over_rate(f"lacrm:{account.uid}", current.lacrm_requests_per_minute):
-            runtime.record_call(system, account.uid, operation, 429)
-            retry_after = str(60 - int(time.time()) % 60)
-            return error_response("Too many requests", 429, Retry_After=retry_after)
-        handler = FUNCTIONS.get(operation)
-        if handler is None:
-            raise ApiError(f'Unknown function "{operation}".')
         payload, items = handler(account, params)
     except ApiError as error:
         runtime.record_call(system, account.uid if account else "", operation, error.status)
         return error_response(error.description, error.status)
+    # The work is committed: a scripted hold keeps the answer back now, a lost answer is a 500.
+    if runtime.after_processing(decision):
+        runtime.record_call(system, account.uid, operation, 500, items)
+        return error_response("Internal server error", 500)
     runtime.record_call(system, account.uid, operation, 200, items)
     if payload is None:
         return HttpResponse(b"", content_type="application/json")

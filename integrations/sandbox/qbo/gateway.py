@@ -1,8 +1,9 @@
 """What every sandbox QBO API call passes through before and after its handler.
 
 Order: bearer token (401 with the lower-case fault) → realm check (403) → per-realm request
-and batch rate windows (429 XML) → in-flight limit (429) → latency → injected faults (429 / 500 /
-504) → ``requestid`` replay for POSTs → the handler. Every call is recorded in the call log.
+and batch rate windows (429 XML) → in-flight limit (429) → latency → scripted or seeded faults
+(429 / 500 / 504) → ``requestid`` replay for POSTs → the handler → a scripted hold or lost answer
+(500) of the processed call. Every call is recorded in the call log.
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ def serve(
             _record(realm_id, operation, 429)
             return throttle_response(tz)
         runtime.apply_latency(knobs)
-        fault = runtime.injected_fault(knobs)
+        decision = runtime.decide(knobs, SandboxCall.System.QBO, operation)
+        fault = decision.fault
         if fault is runtime.Fault.THROTTLE:
             _record(realm_id, operation, 429)
             return throttle_response(tz)
@@ -147,6 +149,10 @@ def serve(
             status, body, replayed = _idempotent(call, request_id, handler)
         else:
             status, body = _run_handler(call, handler)
+    # The work is committed: a scripted hold keeps the answer back now, a lost answer is a 500.
+    if status == 200 and runtime.after_processing(decision):
+        _record(realm_id, call.operation, 500, 0 if replayed else call.items)
+        return server_error_response(tz)
     _record(realm_id, call.operation, status, 0 if replayed else call.items)
     logger.debug(
         "sandbox qbo %s %s -> %s in %.0f ms%s",
