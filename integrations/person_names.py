@@ -57,36 +57,18 @@ def parse_person_name(text: str) -> PersonName | None:
     text = " ".join((text or "").split())
     if not text or any(ch.isdigit() for ch in text) or re.search(r"[&@/()+#:;!?\"]", text):
         return None
-    parts = [p.strip() for p in text.split(",")]
-    if len(parts) > 3 or not all(parts):
+    split = _comma_parts(text)
+    if split is None:
         return None
-    suffix = ""
-    if len(parts) > 1 and all(_bare(w) in SUFFIXES for w in parts[-1].split()):
-        suffix = parts.pop()
-    if len(parts) == 2:  # "Lopez, Maria" → Maria Lopez
-        words = parts[1].split() + parts[0].split()
-        comma_last = len(parts[0].split())
-    elif len(parts) == 1:
-        words, comma_last = parts[0].split(), 0
-    else:
-        return None
-    title = ""
-    if words and _bare(words[0]) in TITLES:
-        title = words.pop(0)
+    words, comma_last, suffix = split
+    title = words.pop(0) if words and _bare(words[0]) in TITLES else ""
     if not suffix and len(words) > 2 and _bare(words[-1]) in SUFFIXES:
         suffix = words.pop()
     if not 2 <= len(words) <= 4 or not all(_WORD.match(w) for w in words):
         return None
     if any(_bare(w) in BUSINESS_WORDS for w in words):
         return None
-    if comma_last:
-        last_words = words[-comma_last:]
-        given = words[:-comma_last]
-    else:
-        split = len(words) - 1
-        while split > 1 and _bare(words[split - 1]) in PARTICLES:
-            split -= 1
-        given, last_words = words[:split], words[split:]
+    given, last_words = _given_and_last(words, comma_last)
     if not given or not last_words:
         return None
     return PersonName(
@@ -96,3 +78,28 @@ def parse_person_name(text: str) -> PersonName | None:
         last=" ".join(last_words),
         suffix=suffix,
     )
+
+
+def _comma_parts(text: str) -> tuple[list[str], int, str] | None:
+    """The words in reading order, how many of them came before a comma (the last name of
+    "Lopez, Maria"), and a suffix after a final comma ("Ann Lee, PhD")."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) > 3 or not all(parts):
+        return None
+    suffix = ""
+    if len(parts) > 1 and all(_bare(w) in SUFFIXES for w in parts[-1].split()):
+        suffix = parts.pop()
+    if len(parts) == 2:  # "Lopez, Maria" → Maria Lopez
+        return parts[1].split() + parts[0].split(), len(parts[0].split()), suffix
+    if len(parts) == 1:
+        return parts[0].split(), 0, suffix
+    return None
+
+
+def _given_and_last(words: list[str], comma_last: int) -> tuple[list[str], list[str]]:
+    if comma_last:
+        return words[:-comma_last], words[-comma_last:]
+    split = len(words) - 1
+    while split > 1 and _bare(words[split - 1]) in PARTICLES:
+        split -= 1
+    return words[:split], words[split:]

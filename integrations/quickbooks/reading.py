@@ -50,20 +50,30 @@ def _address_from_qbo(data: Any, kind: str) -> Address | None:
     return None if address.is_empty else address
 
 
-def customer_to_record(data: Mapping) -> ContactRecord:
-    """A QBO ``Customer`` object (the inner dict) as a neutral record."""
+def _person(data: Mapping) -> tuple[str, str, str, str, str]:
+    """Given, middle and family name, title and suffix; from the DisplayName when the customer
+    has nothing but a DisplayName that reads as a person's ("Maria Lopez", "Lopez, Maria")."""
     first, middle, last = (_text(data, k) for k in ("GivenName", "MiddleName", "FamilyName"))
     title, suffix = _text(data, "Title"), _text(data, "Suffix")
-    display = _text(data, "DisplayName")
-    company = _text(data, "CompanyName")
-    if not (first or middle or last or company):
-        # Only a DisplayName: a person when it reads as one ("Maria Lopez", "Lopez, Maria").
-        person = parse_person_name(display)
+    if not (first or middle or last or _text(data, "CompanyName")):
+        person = parse_person_name(_text(data, "DisplayName"))
         if person is not None:
-            first, middle, last = person.first, person.middle, person.last
-            title, suffix = title or person.title, suffix or person.suffix
+            return (
+                person.first,
+                person.middle,
+                person.last,
+                title or person.title,
+                suffix or (person.suffix),
+            )
+    return first, middle, last, title, suffix
+
+
+def customer_to_record(data: Mapping) -> ContactRecord:
+    """A QBO ``Customer`` object (the inner dict) as a neutral record."""
+    first, middle, last, title, suffix = _person(data)
+    display = _text(data, "DisplayName")
     is_company = not (first or middle or last)
-    company = company or (display if is_company else "")
+    company = _text(data, "CompanyName") or (display if is_company else "")
     phones = tuple(
         Phone(number, kind)
         for slot, kind in SLOT_KINDS.items()

@@ -201,26 +201,34 @@ def _company_pairs(state: MatchState, flip: bool) -> None:
         )
     )
     person_names = {k.person_name for y, k in enumerate(theirs) if not theirs_taken[y]}
-    companies: dict[str, list[int]] = {}
-    for y, keys in enumerate(theirs):
-        if keys.is_company and keys.company_name and not theirs_taken[y]:
-            add_to_index(companies, keys.company_name, y)
-    holders: dict[str, list[int]] = {}
-    for x, keys in enumerate(mine):
-        if not keys.is_company and keys.company_name in companies and not mine_taken[x]:
-            add_to_index(holders, keys.company_name, x)
+    companies = _open_index(theirs, theirs_taken, company_records=True)
+    holders = _open_index(mine, mine_taken, company_records=False, among=companies)
     for company, xs in holders.items():
         ys = companies[company]
         if len(xs) != 1 or len(ys) != 1 or mine[xs[0]].person_name in person_names:
             continue
         i, j = (ys[0], xs[0]) if flip else (xs[0], ys[0])
-        if (i, j) in state.rejected:
-            state.not_match(i, j, REJECTED_REASON)
+        _company_pair(state, i, j, "QuickBooks" if flip else "LACRM", flip)
+
+
+def _open_index(keys_list, taken, *, company_records: bool, among=None) -> dict[str, list[int]]:
+    """Open records by company name: company records, or people at a company (in ``among``)."""
+    index: dict[str, list[int]] = {}
+    for x, keys in enumerate(keys_list):
+        if keys.is_company != company_records or not keys.company_name or taken[x]:
             continue
-        side = "QuickBooks" if flip else "LACRM"
-        record = state.qbo[i] if flip else state.lacrm[j]
-        reason = f'Same company "{record.name}": the {side} company record of this contact'
-        if state.hold_name_only and not (state.qbo_keys[i].emails and state.lacrm_keys[j].emails):
-            state.review([i], [j], reason + " (no email to confirm it; held for review)")
-        else:
-            state.link(i, j, COMPANY, reason)
+        if among is None or keys.company_name in among:
+            add_to_index(index, keys.company_name, x)
+    return index
+
+
+def _company_pair(state: MatchState, i: int, j: int, side: str, flip: bool) -> None:
+    if (i, j) in state.rejected:
+        state.not_match(i, j, REJECTED_REASON)
+        return
+    record = state.qbo[i] if flip else state.lacrm[j]
+    reason = f'Same company "{record.name}": the {side} company record of this contact'
+    if state.hold_name_only and not (state.qbo_keys[i].emails and state.lacrm_keys[j].emails):
+        state.review([i], [j], reason + " (no email to confirm it; held for review)")
+    else:
+        state.link(i, j, COMPANY, reason)
