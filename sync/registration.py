@@ -23,7 +23,9 @@ def _field_updates():
 def _field_updates_unavailable(workspace) -> str:
     from sync.models import SyncSettings
 
-    if SyncSettings.for_workspace(workspace).update_fields:
+    # Read without creating the settings row (the dashboard asks on every view).
+    on = SyncSettings.objects.filter(workspace=workspace).values_list("update_fields", flat=True)
+    if on.first():
         return ""
     return "keeping linked records in step is off in Settings"
 
