@@ -9,7 +9,7 @@ Outcome = SyncLogEntry.Outcome
 
 
 def _contacts():
-    from sync.contacts import ContactSyncHandler
+    from sync.contacts.handler import ContactSyncHandler
 
     return ContactSyncHandler()
 

@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from sync import ledger_views, views
+from sync import views
 from sync.fields import views as field_views
+from sync.ledger import views as ledger_views
 
 app_name = "sync"
 

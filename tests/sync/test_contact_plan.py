@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from integrations.records import ContactRecord
-from sync.contact_plan import (
+from sync.contacts.plan import (
     CREATING,
     LINKED,
     NEEDS_REVIEW,

@@ -15,8 +15,10 @@ from integrations.sandbox import runtime
 from integrations.sandbox.lacrm.store import load_contacts
 from integrations.sandbox.models import SandboxCall
 from integrations.sandbox.qbo.store import load_customers
-from sync import ledger, ledger_actions, runs
-from sync.ledger import LedgerError
+from sync import runs
+from sync.ledger import actions as ledger_actions
+from sync.ledger import queries as ledger
+from sync.ledger.queries import LedgerError
 from sync.models import ContactLink, SyncLogEntry, SyncRun
 from tests.sync.helpers import (
     both_sides,

@@ -7,9 +7,12 @@ from django.db import transaction
 
 from accounts.models import Workspace
 from integrations.records import LACRM, QBO, ContactRecord, record_to_dict
-from sync import ledger, ledger_actions, review
-from sync.contacts import ContactSyncHandler, Pulled
-from sync.ledger import LedgerError, RecordRef
+from sync.contacts.handler import ContactSyncHandler
+from sync.contacts.plan import Pulled
+from sync.ledger import actions as ledger_actions
+from sync.ledger import queries as ledger
+from sync.ledger import review
+from sync.ledger.queries import LedgerError, RecordRef
 from sync.matching import plan_matches
 from sync.models import (
     ContactLink,

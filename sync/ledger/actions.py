@@ -20,9 +20,9 @@ from integrations import registry
 from integrations.errors import IntegrationError
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord, CreateResult
 from sync import outbox
-from sync.ledger import OTHER, LedgerError, RecordRef, fetch_record, unreachable_message
+from sync.ledger.queries import OTHER, LedgerError, RecordRef, fetch_record, unreachable_message
+from sync.ledger.review import ReviewCase, case_rows
 from sync.models import ContactLink, RejectedPair, SyncLogEntry, SyncRun
-from sync.review import ReviewCase, case_rows
 from sync.runs import active_run
 
 logger = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Sync New Contacts' reads and plan writes: pull both sides, plan (pure), write it all at once.
+"""Writing a Sync New Contacts plan: the planner (``sync.contacts.plan``) decides, this writes.
 
 Everything a plan writes is written in one transaction (``sync.runs.engine.execute_plan``), so
 a worker killed while planning leaves nothing behind and the plan simply runs again.
@@ -10,43 +10,14 @@ import logging
 
 from django.utils import timezone
 
-from integrations import registry
 from integrations.records import ContactRecord, record_to_dict
-from sync.contact_plan import LedgerRow, PlanSettings, Pulled, plan_contacts, snapshot
+from sync.contacts.plan import LedgerRow, PlanSettings, Pulled, plan_contacts, snapshot
 from sync.models import ContactLink, RejectedPair, SyncRun, SyncSettings, SyncWorkItem
-from sync.runs import BatchContext, log_entries
+from sync.runs import log_entries
 
 logger = logging.getLogger(__name__)
 
 CREATE_IN = {"qbo": SyncWorkItem.Action.CREATE_IN_LACRM, "lacrm": SyncWorkItem.Action.CREATE_IN_QBO}
-
-
-def pull_contacts(run: SyncRun, ctx: BatchContext) -> Pulled:
-    """Pull both sides and set aside the QBO records the workspace's settings skip."""
-    workspace = run.workspace
-    sync_settings = SyncSettings.for_workspace(workspace)
-    accounting = registry.accounting(workspace)
-    crm = registry.crm(workspace)
-    pulled = Pulled(qbo={}, lacrm={})
-    # Inactive customers are pulled too, so the logs can say why each one was skipped.
-    for count, record in enumerate(accounting.iter_contacts(include_inactive=True), 1):
-        if count % 1000 == 0:
-            ctx.heartbeat()
-        if not record.active and not sync_settings.include_inactive:
-            pulled.skipped.append((record, "Inactive in QuickBooks (workspace setting)"))
-        elif record.parent_id and sync_settings.sub_customers == SyncSettings.SubCustomers.SKIP:
-            pulled.skipped.append(
-                (record, "Sub-customer in QuickBooks; its invoices roll up to the parent")
-            )
-        else:
-            pulled.qbo[record.id] = record
-    ctx.heartbeat()
-    for count, record in enumerate(crm.iter_contacts(), 1):
-        if count % 1000 == 0:
-            ctx.heartbeat()
-        pulled.lacrm[record.id] = record
-    ctx.heartbeat()
-    return pulled
 
 
 def ledger_row(link: ContactLink) -> LedgerRow:

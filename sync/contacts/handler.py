@@ -9,16 +9,18 @@ the record it may already have made and adopts it instead of creating a second o
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from integrations import registry
 from integrations.errors import TransientError, ValidationFailed
-from integrations.records import LACRM, QBO, SYSTEM_NAMES, CreateResult, record_from_dict
+from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord, record_from_dict
 from sync import outbox
-from sync.contact_plan import Pulled, snapshot
-from sync.contact_writes import pull_contacts, write_contact_plan
+from sync.contacts.plan import Pulled, snapshot
+from sync.contacts.pull import pull_contacts
+from sync.contacts.writes import write_contact_plan
 from sync.models import ContactLink, SyncRun, SyncWorkItem
 from sync.runs import BatchContext, bump, log_entry
 
@@ -39,30 +41,68 @@ class ContactSyncHandler:
     # --- batches ----------------------------------------------------------------------------
 
     def process(self, run: SyncRun, items: list[SyncWorkItem], ctx: BatchContext) -> None:
-        to_lacrm = [i for i in items if i.action == SyncWorkItem.Action.CREATE_IN_LACRM]
-        to_qbo = [i for i in items if i.action == SyncWorkItem.Action.CREATE_IN_QBO]
+        # Each work item's record is decoded once, here, and handed down with it.
+        creates = {
+            target: [Work(i, record_from_dict(i.payload)) for i in items if i.action == action]
+            for target, action in (
+                (LACRM, SyncWorkItem.Action.CREATE_IN_LACRM),
+                (QBO, SyncWorkItem.Action.CREATE_IN_QBO),
+            )
+        }
+        for target, works in creates.items():
+            if works and not self._create_on(run, target, works, ctx):
+                return
         updates = [i for i in items if i.action == SyncWorkItem.Action.UPDATE_PAIR]
-        if to_lacrm:
-            client = registry.crm(run.workspace)
-            for item in to_lacrm:
-                if ctx.should_stop():
-                    return
-                self._create_in_lacrm(run, item, client)
-        if to_qbo:
-            self._create_in_qbo(run, to_qbo, ctx)
         if updates and not ctx.should_stop():
             from sync.fields.handler import FieldUpdateHandler
 
             FieldUpdateHandler().process(run, updates, ctx)
 
-    def _claim(self, run: SyncRun, item: SyncWorkItem, target: str) -> ContactLink | None:
+    def _create_on(self, run: SyncRun, target: str, works: list[Work], ctx: BatchContext) -> bool:
+        """Create ``works`` in ``target`` under the outbox rule, in the system's own chunks
+        (QuickBooks: one batch call; LACRM: one contact a call). Stop is checked before each
+        contact is claimed. False when a stop was requested."""
+        client = registry.client(run.workspace, target)
+        size = max(1, client.create_batch_size)
+        for start in range(0, len(works), size):
+            claimed: list[tuple[Work, ContactLink]] = []
+            for work in works[start : start + size]:
+                if ctx.should_stop():
+                    self._send(run, client, claimed)
+                    return False
+                link = self._claim(run, work, target)
+                if link is not None:
+                    claimed.append((work, link))
+            self._send(run, client, claimed)
+        return True
+
+    def _send(self, run: SyncRun, client, claimed: list[tuple[Work, ContactLink]]) -> None:
+        if not claimed:
+            return
+        # For QuickBooks each item's requestid derives from its ledger key, so the client's
+        # retries of the same batch get the original answer instead of a second customer.
+        results = outbox.create_or_adopt(
+            client,
+            run.workspace,
+            [(link, work.record, _was_attempted(link)) for work, link in claimed],
+        )
+        for (work, link), result in zip(claimed, results, strict=True):
+            if result.ok:
+                self._link_created(run, work, link, result)
+            else:
+                error = result.error or TransientError(
+                    f"{SYSTEM_NAMES[client.system]} gave no answer", system=client.system
+                )
+                self._fail(run, work, link, error)
+
+    def _claim(self, run: SyncRun, work: Work, target: str) -> ContactLink | None:
         """Commit the outbox row for a create; None when the record is already handled."""
-        source_side = "qbo_id" if target == LACRM else "lacrm_id"
-        record = record_from_dict(item.payload)
+        record = work.record
+        source_side = f"{record.system}_id"
         with transaction.atomic():
             link = (
                 ContactLink.objects.select_for_update()
-                .filter(workspace=run.workspace, **{source_side: item.source_id})
+                .filter(workspace=run.workspace, **{source_side: record.id})
                 .first()
             )
             if link is None:
@@ -74,7 +114,7 @@ class ContactSyncHandler:
                     state=ContactLink.State.CREATING,
                     target_system=target,
                     attempted_at=timezone.now(),
-                    **{source_side: item.source_id},
+                    **{source_side: record.id},
                     **snapshot(
                         record if record.system == QBO else None,
                         record if record.system == LACRM else None,
@@ -87,13 +127,12 @@ class ContactSyncHandler:
                 link.resumed = True
                 return link
             # Linked or held for review since planning (by hand, or by another run).
-            self._finish_item(
-                run, item, "skipped", record, f"Already {link.get_state_display().lower()}"
-            )
+            self._finish_item(run, work, "skipped", f"Already {link.get_state_display().lower()}")
             bump(run, skipped=1, processed=1)
             return None
 
-    def _finish_item(self, run, item, outcome, record, reason, **extra) -> None:
+    def _finish_item(self, run, work: Work, outcome: str, reason: str, **extra) -> None:
+        record = work.record
         log_entry(
             run,
             outcome,
@@ -104,24 +143,21 @@ class ContactSyncHandler:
             reason=reason,
             **extra,
         )
-        SyncWorkItem.objects.filter(pk=item.pk).update(state=SyncWorkItem.State.DONE)
+        SyncWorkItem.objects.filter(pk=work.item.pk).update(state=SyncWorkItem.State.DONE)
 
-    def _link_created(
-        self, run: SyncRun, item: SyncWorkItem, link: ContactLink, result: CreateResult
-    ) -> None:
-        record = record_from_dict(item.payload)
+    def _link_created(self, run: SyncRun, work: Work, link: ContactLink, result) -> None:
         created = result.record
-        target = LACRM if record.system == QBO else QBO
+        target = LACRM if work.record.system == QBO else QBO
         reason = f"Created in {SYSTEM_NAMES[target]}"
         if result.notes:
             reason += "; " + "; ".join(result.notes)
         with transaction.atomic():
             link.save(update_fields=outbox.link_created(link, target, created, reason))
-            self._finish_item(run, item, "created", record, reason, target_id=created.id)
+            self._finish_item(run, work, "created", reason, target_id=created.id)
             bump(run, processed=1, **{f"created_in_{target}": 1})
 
-    def _fail(self, run, item, link: ContactLink | None, error: Exception) -> None:
-        record = record_from_dict(item.payload)
+    def _fail(self, run, work: Work, link: ContactLink | None, error: Exception) -> None:
+        record = work.record
         reason = str(error) or type(error).__name__
         unknown = outbox.outcome_unknown(error)
         if isinstance(error, ValidationFailed):
@@ -140,52 +176,17 @@ class ContactSyncHandler:
                 # create that may have happened keeps it, so the next sync looks first.)
                 ContactLink.objects.filter(pk=link.pk, state=ContactLink.State.CREATING).delete()
             self._finish_item(
-                run,
-                item,
-                "failed",
-                record,
-                reason,
-                error_code=getattr(error, "code", "")[:40],
+                run, work, "failed", reason, error_code=getattr(error, "code", "")[:40]
             )
             bump(run, processed=1, failed=1)
 
-    def _create_in_lacrm(self, run: SyncRun, item: SyncWorkItem, client) -> None:
-        link = self._claim(run, item, LACRM)
-        if link is None:
-            return
-        record = record_from_dict(item.payload)
-        [result] = outbox.create_or_adopt(
-            client, run.workspace, [(link, record, _was_attempted(link))]
-        )
-        if result.ok:
-            self._link_created(run, item, link, result)
-        else:
-            self._fail(run, item, link, result.error)
 
-    def _create_in_qbo(self, run: SyncRun, items: list[SyncWorkItem], ctx: BatchContext) -> None:
-        claimed: list[tuple[SyncWorkItem, ContactLink]] = []
-        for item in items:
-            if ctx.should_stop():
-                break
-            link = self._claim(run, item, QBO)
-            if link is not None:
-                claimed.append((item, link))
-        if not claimed:
-            return
-        client = registry.accounting(run.workspace)
-        # One batch call; each item's requestid derives from its ledger key, so the client's
-        # retries of the same batch get QuickBooks' original answer instead of a second customer.
-        results = outbox.create_or_adopt(
-            client,
-            run.workspace,
-            [(link, record_from_dict(i.payload), _was_attempted(link)) for i, link in claimed],
-        )
-        for (item, link), result in zip(claimed, results, strict=True):
-            if result.ok:
-                self._link_created(run, item, link, result)
-            else:
-                error = result.error or TransientError("QuickBooks gave no answer", system=QBO)
-                self._fail(run, item, link, error)
+@dataclass(frozen=True)
+class Work:
+    """One create of the batch: its work item and the record it creates, decoded once."""
+
+    item: SyncWorkItem
+    record: ContactRecord
 
 
 def _was_attempted(link: ContactLink) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from integrations.records import LACRM, QBO
-from sync.ledger import RecordRef, side_of
+from sync.ledger.queries import RecordRef, side_of
 from sync.models import ContactLink
 
 

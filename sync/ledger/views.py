@@ -16,10 +16,12 @@ from django.views.decorators.http import require_POST
 from accounts.scoping import get_for_workspace, workspace_required
 from integrations.errors import IntegrationError
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord
-from sync import ledger, ledger_actions, settings_sections
-from sync import review as review_queue
+from sync import settings_sections
 from sync.forms import SyncSettingsForm
-from sync.ledger import LedgerError
+from sync.ledger import actions as ledger_actions
+from sync.ledger import queries as ledger
+from sync.ledger import review as review_queue
+from sync.ledger.queries import LedgerError
 from sync.models import ContactLink, SyncLogEntry, SyncSettings
 from sync.schedule import next_scheduled_at
 
