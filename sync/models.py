@@ -207,7 +207,7 @@ class ContactLink(models.Model):
     """The ledger: one row per QBO customer and/or LACRM contact LedgerLink has decided about.
 
     Keyed by ids, never names, so links survive renames. A ``creating`` row is the outbox entry
-    committed before a create call (design.md §4): its ``idempotency_key`` makes a retry after a
+    committed before a create call (``sync.outbox``): its ``idempotency_key`` makes a retry after a
     crash adopt the record instead of creating it twice.
     """
 

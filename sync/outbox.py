@@ -1,4 +1,4 @@
-"""The outbox rule (design.md §4): one implementation for every path that creates a record.
+"""The outbox rule: one implementation for every path that creates a record.
 
 A create is claim → create-or-adopt → link:
 

@@ -1,4 +1,4 @@
-"""LACRM contact JSON ⇄ neutral records (design.md §6, lacrm-api.md §3–4).
+"""LACRM contact JSON ⇄ neutral records (contacts, companies and their contact-info lists).
 
 - ``IsCompany`` records are companies, named by ``"Company Name"`` (or ``Name`` as a string).
 - A person's name is sent as LACRM's structured ``Name`` object so every part (Salutation,

@@ -1,4 +1,4 @@
-"""QBO Customer and Invoice JSON ⇄ neutral records (design.md §6).
+"""QBO Customer and Invoice JSON ⇄ neutral records (the field mapping is in the README).
 
 - A customer with no person name (Given/Middle/Family) is a company; its company name is
   ``CompanyName``, else its ``DisplayName`` — unless it has nothing but a DisplayName that reads
@@ -11,7 +11,7 @@
   ``Fax`` = fax. A second number of a kind goes to ``AlternatePhone`` when that slot is free;
   anything else that doesn't fit is noted, not written.
 - Addresses: ``BillAddr`` (billing) and ``ShipAddr`` (shipping), ``Line1``–``Line5``.
-- Values over QBO's limits (quickbooks-api.md §5) are cut, and the cut is noted.
+- Values over QBO's field limits (``LIMITS`` below) are cut, and the cut is noted.
 - DisplayNames (and the 6240 retry sequence) come from ``names.py``; reading JSON into records is
   ``reading.py``, writing records as JSON is here.
 """

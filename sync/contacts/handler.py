@@ -1,4 +1,4 @@
-"""Sync New Contacts: pull both sides, match, link, and create what is missing (design.md §4–§6).
+"""Sync New Contacts: pull both sides, match, link, and create what is missing.
 
 Planning writes every match to the ledger and lists the creates as work items; batches of 20 then
 create them under the outbox rule (``sync.outbox``): the ledger row is committed in state

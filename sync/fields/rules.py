@@ -1,7 +1,7 @@
 """Which contact fields of a linked pair to copy, and which way (pure functions, no I/O).
 
-Values are read and compared by ``sync.fields.values``. Precedence, per field (design.md
-"unclear precedence when both sides changed"):
+Values are read and compared by ``sync.fields.values``. Precedence, per field (so that "both
+sides changed" always has one clear answer):
 
 
 * **First sync** of the field (the pair's ``synced_fields`` snapshot has no value for it): an

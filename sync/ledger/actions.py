@@ -2,7 +2,7 @@
 
 Each decision changes the ledger in one transaction and writes a log entry without a run
 (``run=None``), so the history of a record shows who decided what. Creating a record goes
-through the sync's outbox (``sync.outbox``, design.md §4): the ledger row is committed in state
+through the sync's outbox (``sync.outbox``): the ledger row is committed in state
 ``creating``, with its idempotency key and marked attempted, before the API call. It leaves that
 state when the call settles; only a create whose outcome stayed unknown keeps it, for the next
 sync to look for the record before creating it.

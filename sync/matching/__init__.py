@@ -1,4 +1,4 @@
-"""Contact matching: pair QuickBooks customers with Less Annoying CRM contacts (design.md §5).
+"""Contact matching: pair QuickBooks customers with Less Annoying CRM contacts.
 
 ``plan_matches`` is pure and O(N + M): every rule works through hash indexes (email, name, phone,
 company, last name + first initial); pairs are only compared inside blocks sharing a phone or a

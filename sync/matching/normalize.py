@@ -4,7 +4,7 @@ Everything here is pure and cheap: precompiled regexes, ``str.translate`` tables
 fast path, with ``lru_cache`` on the name parts that repeat a lot (first names, last names,
 companies). Emails and phones are mostly unique, so they are not cached.
 
-Choices worth knowing (design.md §5):
+Choices worth knowing:
 
 * Names are NFKC-normalised, case-folded and stripped of accents; apostrophes and full stops are
   deleted ("O'Brien" -> "obrien", "A.J." -> "aj"); any other punctuation separates words.

@@ -1,4 +1,4 @@
-"""Rule 4 of contact matching: pairs that are plausible but uncertain go to review (design.md §5).
+"""Rule 4 of contact matching: pairs that are plausible but uncertain go to review.
 
 Candidates are a close name (same last name and first initial, or a small edit distance) with
 the same phone or company; company records with the same phone and close names; and a person

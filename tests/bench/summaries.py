@@ -1,6 +1,6 @@
 """Update Invoice Summaries after the end-to-end sync, on the same data: API calls by operation.
 
-Target (design.md §7): one paged query for the company's open invoices, so ⌈open invoices /
+Target: one paged query for the company's open invoices, so ⌈open invoices /
 1000⌉ QBO queries, plus one LACRM call (CreateNote) per note. Called from ``sync_e2e.run`` with
 ``summaries=True`` (``python -m tests.bench summaries`` runs the sync first: summaries need
 linked contacts). Prints figures; asserts nothing.

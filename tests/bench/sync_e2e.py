@@ -29,7 +29,7 @@ from tests.bench.harness import Stage, install_sigterm_handler
 logger = logging.getLogger(__name__)
 
 LOOSE = 1_000_000  # "no limit" for the loosened pacing and sandbox knobs
-# Intuit's documented limits (quickbooks-api.md §7) and our default LACRM pace.
+# Intuit's documented limits  and our default LACRM pace.
 QBO_REAL_BATCHES_PER_MINUTE = 40
 QBO_REAL_REQUESTS_PER_MINUTE = 500
 LACRM_DEFAULT_PER_MINUTE = 300

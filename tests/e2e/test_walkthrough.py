@@ -1,4 +1,4 @@
-"""A newcomer walks the whole product in a real browser, as design.md §10 describes.
+"""A newcomer walks the whole product in a real browser: sign-up, connect both, sync, stop, resume, logs, summaries, review.
 
 Sign up → connect QuickBooks (sandbox consent page) and Less Annoying CRM (sandbox API key) →
 Sync New Contacts → Stop → Sync again → runtime logs → Update Invoice Summaries → link a review

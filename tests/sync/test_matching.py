@@ -1,4 +1,4 @@
-"""The contact matcher's link rules (design.md §5: email, shared email, name), one per test.
+"""The contact matcher's link rules (email, shared email, name, company record), one per test.
 
 Reviews of uncertain pairs and "not a match" decisions are in ``test_matching_reviews.py``.
 """

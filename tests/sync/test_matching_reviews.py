@@ -1,4 +1,4 @@
-"""The contact matcher's reviews (design.md §5 rule 4) and "not a match" decisions."""
+"""The contact matcher's reviews (rule 4) and "not a match" decisions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Normalisation of emails, names, companies and phones (design.md §5)."""
+"""Normalisation of emails, names, companies and phones."""
 
 from __future__ import annotations
 
