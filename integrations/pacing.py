@@ -1,8 +1,8 @@
 """Client-side pacing shared by every worker process through Redis.
 
 QuickBooks allows 500 requests a minute per realm, 10 in flight and 40 batch calls a minute
-(Intuit's documented throttles); going over earns 429s. LACRM publishes no limit; we default to 300 a
-minute per connection (5/s: fast enough for a demo, gentle enough for a real account) — set
+(Intuit's documented throttles); going over earns 429s. LACRM publishes no limit; we default
+to 300 a minute per connection (5/s: fast enough for a demo, gentle enough for a real account) — set
 ``LACRM_REQUESTS_PER_MINUTE`` to change it.
 
 Both limits are sliding one-minute windows kept in a Redis sorted set and checked with a Lua

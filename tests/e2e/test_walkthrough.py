@@ -1,4 +1,4 @@
-"""A newcomer walks the whole product in a real browser: sign-up, connect both, sync, stop, resume, logs, summaries, review.
+"""A newcomer walks the whole product in a real browser, from sign-up to the review queue.
 
 Sign up → connect QuickBooks (sandbox consent page) and Less Annoying CRM (sandbox API key) →
 Sync New Contacts → Stop → Sync again → runtime logs → Update Invoice Summaries → link a review

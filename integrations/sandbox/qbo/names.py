@@ -1,9 +1,10 @@
 """Creating and updating name-list entities (Customer, Vendor, Employee) with QBO's rules.
 
 Rules enforced: DisplayName or a name part is required (DisplayName is built from the parts if
-omitted); the documented length limits; e-mail must contain "@" and "."; DisplayName unique across all
-three lists, inactive included, case-insensitively (6240, Detail ending ": Id=<existing>");
-updates need the current SyncToken (5010 otherwise); sub-customers up to 4 levels deep.
+omitted); the documented length limits; e-mail must contain "@" and "."; DisplayName unique
+across all three lists, inactive included, case-insensitively (6240, Detail ending
+": Id=<existing>"); updates need the current SyncToken (5010 otherwise); sub-customers up to 4
+levels deep.
 """
 
 from __future__ import annotations
