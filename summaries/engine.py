@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -24,15 +23,13 @@ from integrations import registry
 from integrations.errors import IntegrationError
 from integrations.records import InvoiceRecord
 from summaries.kind import KIND, POST_NOTE
-from summaries.models import THROTTLE_HOURS, ContactSummaryState, SummaryNote, SummarySettings
-from summaries.note import format_note
-from summaries.summarize import group_open_invoices, summarize_customer, summary_fingerprint
+from summaries.models import ContactSummaryState, SummaryNote, SummarySettings
+from summaries.plan import WINDOW, LastNote, LinkedPair, plan_summaries
+from summaries.summarize import group_open_invoices
 from sync.models import ContactLink, SyncRun, SyncWorkItem
 from sync.runs import BatchContext, bump, log_entries, log_entry
 
 logger = logging.getLogger(__name__)
-
-WINDOW = timedelta(hours=THROTTLE_HOURS)
 
 
 def reference_line(key: uuid.UUID | str) -> str:
@@ -66,113 +63,51 @@ class SummaryHandler:
         # Invoices of customers the ledger does not know may belong to sub-customers (jobs):
         # look those customers up to roll their invoices up to the parent.
         parent_of: dict[str, str] = {}
+        names: dict[str, str] = {}
         unknown = {inv.customer_id for inv in invoices} - linked
         while unknown:
             records = qbo.get_contacts(sorted(unknown))
+            # Their names, for the "not linked" log lines (an invoice may not carry one).
+            names.update({r.id: r.name for r in records})
             parents = {r.id: r.parent_id for r in records if r.parent_id}
             parent_of.update(parents)
             unknown = set(parents.values()) - linked - set(parent_of)
         return Pulled(
             invoices_by_customer=group_open_invoices(invoices, parent_of),
             today=qbo.company_today(),
+            names=names,
         )
 
     def write_plan(self, run: SyncRun, pulled: Pulled) -> None:
         workspace = run.workspace
-        summary_settings = SummarySettings.for_workspace(workspace)
-        now = timezone.now()
-        links = list(
-            ContactLink.objects.for_workspace(workspace).filter(
-                state=ContactLink.State.LINKED, qbo_id__isnull=False, lacrm_id__isnull=False
-            )
+        links = ContactLink.objects.for_workspace(workspace).filter(
+            state=ContactLink.State.LINKED, qbo_id__isnull=False, lacrm_id__isnull=False
         )
-        states = {s.lacrm_id: s for s in ContactSummaryState.objects.for_workspace(workspace).all()}
-        entries: list[dict] = []
-        items: list[SyncWorkItem] = []
-        counts = {"skipped": 0, "throttled": 0}
-        linked_qbo = set()
-        for link in links:
-            linked_qbo.add(link.qbo_id)
-            base = {
-                "system": "lacrm",
-                "record_id": link.lacrm_id,
-                "record_name": link.lacrm_name or link.qbo_name,
-                "record_email": link.lacrm_email,
-                "target_id": link.qbo_id,
-            }
-            invoices = pulled.invoices_by_customer.get(link.qbo_id, [])
-            summary = summarize_customer(link.qbo_id, invoices, pulled.today)
-            if summary is None:
-                entries.append(
-                    {**base, "outcome": "no_open_invoices", "reason": "No unpaid invoices"}
+        plan = plan_summaries(
+            [
+                LinkedPair(x.qbo_id, x.lacrm_id, x.qbo_name, x.lacrm_name, x.lacrm_email)
+                for x in links
+            ],
+            {
+                s.lacrm_id: LastNote(
+                    s.last_posted_at, s.last_fingerprint, s.pending_key is not None
                 )
-                counts["skipped"] += 1
-                continue
-            state = states.get(link.lacrm_id)
-            if state and state.last_posted_at and state.last_posted_at > now - WINDOW:
-                eligible = state.last_posted_at + WINDOW
-                entries.append(
-                    {
-                        **base,
-                        "outcome": "throttled",
-                        "reason": "Summary posted "
-                        f"{state.last_posted_at:%Y-%m-%d %H:%M} UTC; next update after "
-                        f"{eligible:%Y-%m-%d %H:%M} UTC",
-                    }
-                )
-                counts["throttled"] += 1
-                continue
-            fingerprint = summary_fingerprint(summary)
-            if (
-                summary_settings.skip_unchanged_summaries
-                and state is not None
-                and state.pending_key is None
-                and state.last_fingerprint == fingerprint
-            ):
-                entries.append(
-                    {
-                        **base,
-                        "outcome": "unchanged",
-                        "reason": "Same invoices and balances as the last summary "
-                        f"({state.last_posted_at:%Y-%m-%d}); not posted again",
-                    }
-                )
-                counts["skipped"] += 1
-                continue
-            text = format_note(
-                summary, as_of=pulled.today, customer_name=link.qbo_name or link.lacrm_name
+                for s in ContactSummaryState.objects.for_workspace(workspace)
+            },
+            pulled.invoices_by_customer,
+            today=pulled.today,
+            now=timezone.now(),
+            skip_unchanged=SummarySettings.for_workspace(workspace).skip_unchanged_summaries,
+            customer_names=pulled.names,
+        )
+        items = [
+            SyncWorkItem(
+                run=run, seq=seq, action=POST_NOTE, source_id=note.lacrm_id, payload=note.payload()
             )
-            items.append(
-                SyncWorkItem(
-                    run=run,
-                    seq=len(items),
-                    action=POST_NOTE,
-                    source_id=link.lacrm_id,
-                    payload={
-                        "qbo_id": link.qbo_id,
-                        "name": base["record_name"],
-                        "email": link.lacrm_email,
-                        "text": text,
-                        "fingerprint": fingerprint,
-                    },
-                )
-            )
-        for customer_id, invoices in pulled.invoices_by_customer.items():
-            if customer_id in linked_qbo:
-                continue
-            entries.append(
-                {
-                    "outcome": "not_linked",
-                    "system": "qbo",
-                    "record_id": customer_id,
-                    "record_name": _customer_name(invoices),
-                    "reason": f"{len(invoices)} open invoice(s) but no linked LACRM contact; "
-                    "run Sync New Contacts or link it by hand",
-                }
-            )
-            counts["skipped"] += 1
+            for seq, note in enumerate(plan.notes)
+        ]
         SyncWorkItem.objects.bulk_create(items, batch_size=1000)
-        log_entries(run, entries, total=len(items), **counts)
+        log_entries(run, plan.entries, total=len(items), **plan.counts)
 
     def process(self, run: SyncRun, items: list[SyncWorkItem], ctx: BatchContext) -> None:
         client = registry.crm(run.workspace)
@@ -313,7 +248,3 @@ def _find_posted_note(client, contact_id: str, reference: str) -> str:
         if reference in note.get("text", ""):
             return note["id"]
     return ""
-
-
-def _customer_name(invoices: list[InvoiceRecord]) -> str:
-    return next((inv.customer_name for inv in invoices if inv.customer_name), "")[:500]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.db import models
 
 from accounts.scoping import WorkspaceManager
+from summaries.plan import THROTTLE_HOURS
 
-THROTTLE_HOURS = 24
+__all__ = ["THROTTLE_HOURS", "ContactSummaryState", "SummaryNote", "SummarySettings"]
 
 
 class ContactSummaryState(models.Model):
