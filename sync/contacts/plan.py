@@ -62,6 +62,8 @@ class NewLink:
     lacrm: ContactRecord
     method: str
     reason: str
+    # Set for a link to a record LedgerLink writes nothing to (an inactive customer).
+    flag: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,9 @@ def plan_contacts(
         no_email=settings.no_email,
     )
     _take_matches(plan, pulled, matches)
-    lacrm_only = _not_skipped_customers(plan, pulled, list(matches.lacrm_only), settings)
+    lacrm_only = _not_skipped_customers(
+        plan, pulled, list(matches.lacrm_only), settings, linked_qbo, rejected_pairs
+    )
     lacrm_only = _not_company_records_of_people(plan, pulled, lacrm_only)
     _creates(plan, pulled.qbo, matches.qbo_only, QBO, settings)
     _creates(plan, pulled.lacrm, lacrm_only, LACRM, settings)
@@ -226,19 +230,39 @@ def _take_matches(plan: ContactPlan, pulled: Pulled, matches: MatchPlan) -> None
 
 
 def _not_skipped_customers(
-    plan: ContactPlan, pulled: Pulled, lacrm_only: list[str], settings: PlanSettings
+    plan: ContactPlan,
+    pulled: Pulled,
+    lacrm_only: list[str],
+    settings: PlanSettings,
+    linked_qbo: Set[str],
+    rejected_pairs: Set[tuple[str, str]],
 ) -> list[str]:
     """A LACRM contact that matches a QBO customer we skipped (inactive, sub-customer) is that
-    customer, not someone new: creating it would make a duplicate in QuickBooks."""
-    if not (pulled.skipped and lacrm_only):
+    customer, not someone new: creating it would make a duplicate in QuickBooks. A sure match
+    with an *inactive* customer is linked (flagged; nothing is written to an inactive customer),
+    so invoice summaries reach the contact and a reactivation finds the pair; the rest is
+    skipped with the reason."""
+    skipped = [(r, why) for r, why in pulled.skipped if r.id not in linked_qbo]
+    if not (skipped and lacrm_only):
         return lacrm_only
     shadow = plan_matches(
-        [record for record, _ in pulled.skipped],
+        [record for record, _ in skipped],
         [pulled.lacrm[rid] for rid in lacrm_only],
+        rejected_pairs=rejected_pairs,
         no_email=settings.no_email,
     )
-    skipped_by_id = {record.id: (record, why) for record, why in pulled.skipped}
-    shadowed = {m.lacrm_id: m.qbo_id for m in shadow.links}
+    skipped_by_id = {record.id: (record, why) for record, why in skipped}
+    for match in shadow.links:
+        customer = skipped_by_id[match.qbo_id][0]
+        if not customer.active:
+            reason = f"Linked to an inactive QuickBooks customer ({match.reason})"
+            flag = "The QuickBooks customer is inactive; nothing is written to it"
+            plan.links.append(
+                NewLink(customer, pulled.lacrm[match.lacrm_id], match.method, reason, flag)
+            )
+            plan.log("matched", pulled.lacrm[match.lacrm_id], reason, target_id=customer.id)
+    linked_now = {link.lacrm.id for link in plan.links}
+    shadowed = {m.lacrm_id: m.qbo_id for m in shadow.links if m.lacrm_id not in linked_now}
     for review in shadow.reviews:
         for rid in review.lacrm_ids:
             shadowed.setdefault(rid, review.qbo_ids[0])
@@ -251,7 +275,7 @@ def _not_skipped_customers(
             f"({why[0].lower() + why[1:]}); not creating a duplicate",
             target_id=qbo_id,
         )
-    return [rid for rid in lacrm_only if rid not in shadowed]
+    return [rid for rid in lacrm_only if rid not in shadowed and rid not in linked_now]
 
 
 def _not_company_records_of_people(

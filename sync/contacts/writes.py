@@ -73,6 +73,7 @@ def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
             method=link.method,
             reason=link.reason,
             linked_at=now,
+            flag=link.flag,
             **snapshot(link.qbo, link.lacrm),
         )
         for link in plan.links

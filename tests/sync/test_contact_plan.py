@@ -142,7 +142,8 @@ def test_one_way_direction_skips_the_other_side_and_says_why():
     assert "the sync direction is QuickBooks → LACRM only" in plan.entries[0]["reason"]
 
 
-def test_contact_of_a_skipped_customer_is_not_created_as_a_duplicate():
+def test_contact_of_an_inactive_customer_is_linked_and_flagged_not_created():
+    """Issue 12.7: the link is kept knowledge (summaries, a reactivation), nothing is written."""
     inactive = qbo("7", "Dee", "Fox", "dee@x.example", active=False)
     plan = plan_contacts(
         pulled([], [lacrm("d", "Dee", "Fox", "dee@x.example")], skipped=[(inactive, "Inactive")]),
@@ -150,9 +151,40 @@ def test_contact_of_a_skipped_customer_is_not_created_as_a_duplicate():
         PlanSettings(),
     )
     assert plan.creates == []
-    assert outcomes(plan) == [("skipped", "qbo", "7"), ("skipped", "lacrm", "d")]
-    assert plan.entries[1]["target_id"] == "7"
-    assert plan.counts["skipped"] == 2
+    assert [(link.qbo.id, link.lacrm.id) for link in plan.links] == [("7", "d")]
+    assert plan.links[0].flag.startswith("The QuickBooks customer is inactive")
+    assert outcomes(plan) == [("skipped", "qbo", "7"), ("matched", "lacrm", "d")]
+    assert "Linked to an inactive QuickBooks customer" in plan.entries[1]["reason"]
+
+
+def test_contact_of_a_skipped_sub_customer_is_not_created_as_a_duplicate():
+    job = ContactRecord(
+        system="qbo",
+        id="8",
+        first_name="Dee",
+        last_name="Fox",
+        emails=("dee@x.example",),
+        parent_id="1",
+    )
+    plan = plan_contacts(
+        pulled([], [lacrm("d", "Dee", "Fox", "dee@x.example")], skipped=[(job, "Sub-customer")]),
+        [],
+        PlanSettings(),
+    )
+    assert plan.creates == [] and plan.links == []
+    assert outcomes(plan) == [("skipped", "qbo", "8"), ("skipped", "lacrm", "d")]
+    assert plan.entries[1]["target_id"] == "8"
+
+
+def test_a_rejected_pair_with_an_inactive_customer_is_not_linked():
+    inactive = qbo("7", "Dee", "Fox", "dee@x.example", active=False)
+    plan = plan_contacts(
+        pulled([], [lacrm("d", "Dee", "Fox", "dee@x.example")], skipped=[(inactive, "Inactive")]),
+        [],
+        PlanSettings(),
+        rejected_pairs={("7", "d")},
+    )
+    assert plan.links == []
 
 
 def test_company_record_of_a_persons_company_is_not_a_customer_to_create():
