@@ -9,7 +9,8 @@ A create is claim → create-or-adopt → link:
    the record may already exist: when the row was left by an earlier, interrupted attempt
    (``retry``) it looks for it first; when a call's outcome is unknown (a timeout or a 5xx after
    the write may have happened) it looks right away. A record found is adopted, and the
-   result's notes say so.
+   result's notes say so; one not found is sent again, with back-off, up to the retry limit
+   (``INTEGRATION_RETRY_TRIES``), so a passing fault does not fail the item for the run.
 3. ``link_created`` turns the row into the link.
 
 A permanent error means nothing was created: the caller drops the row (or restores the review
@@ -20,10 +21,12 @@ rather than making a second record.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from django.utils import timezone
 
+from integrations import pacing
 from integrations.errors import IntegrationError
 from integrations.protocols import ContactSystem
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord, CreateResult
@@ -82,19 +85,41 @@ def create_or_adopt(
     records = dict(to_send)
     size = max(1, client.create_batch_size)
     for start in range(0, len(to_send), size):
-        chunk = to_send[start : start + size]
-        try:
-            sent = client.create_contacts(chunk)
-        except IntegrationError as exc:
-            if exc.connection_level or exc.permanent:
-                raise
-            sent = [CreateResult(key=key, error=exc) for key, _ in chunk]
+        for result in _send_settled(client, workspace, to_send[start : start + size], records):
+            results[result.key] = result
+    return [results[str(link.idempotency_key)] for link, _, _ in rows]
+
+
+def _send_settled(client, workspace, chunk, records) -> list[CreateResult]:
+    """Send one chunk; a create whose outcome stays unknown, and that the look did not find, is
+    sent again (same key) after a back-off, up to the retry limit. Only a definite answer
+    (created, or rejected with a reason) or the last try's unknown outcome comes back."""
+    settled: list[CreateResult] = []
+    tries = pacing.retry_tries()
+    for attempt in range(1, tries + 1):
+        sent = _send(client, chunk)
+        chunk = []
         for result in sent:
             if not result.ok and outcome_unknown(result.error):
                 found = find_made(client, records[result.key], workspace)
-                result = _settle(result.key, target, result.error, found)
-            results[result.key] = result
-    return [results[str(link.idempotency_key)] for link, _, _ in rows]
+                if found is None and attempt < tries:
+                    chunk.append((result.key, records[result.key]))
+                    continue
+                result = _settle(result.key, client.system, result.error, found)
+            settled.append(result)
+        if not chunk:
+            return settled
+        time.sleep(pacing.retry_delay(attempt, getattr(sent[0].error, "retry_after", None)))
+    return settled
+
+
+def _send(client, chunk) -> list[CreateResult]:
+    try:
+        return client.create_contacts(chunk)
+    except IntegrationError as exc:
+        if exc.connection_level or exc.permanent:
+            raise
+        return [CreateResult(key=key, error=exc) for key, _ in chunk]
 
 
 def link_created(link: ContactLink, target: str, created: ContactRecord, reason: str) -> list[str]:

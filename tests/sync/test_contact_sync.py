@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from integrations.sandbox.demo_data import build_dataset
 from integrations.sandbox.lacrm.store import load_contacts, regenerate_key
-from integrations.sandbox.models import SandboxKnobs
+from integrations.sandbox.models import SandboxCall, SandboxKnobs
 from integrations.sandbox.qbo.store import load_customers
 from sync import runs
 from sync.matching.normalize import normalize_company, normalize_email
@@ -290,3 +291,45 @@ def test_operator_command_runs_the_same_engine(connected_workspace, celery_worke
     run = SyncRun.objects.get(workspace=connected_workspace.workspace)
     assert run.trigger == SyncRun.Trigger.OPERATOR
     assert f"created in LACRM {run.created_in_lacrm}" in out
+
+
+@pytest.mark.worker
+def test_a_sync_under_seeded_faults_finishes_every_item_in_one_run(
+    connected_workspace_empty, celery_worker_process
+):
+    """Issue 12.4: 10% 5xx and 5% 429 on every call, QuickBooks tokens that live two minutes:
+    one run creates everything, nothing twice. A 5xx on a create may or may not have made the
+    record; the outbox looks for it and, when it is not there, sends it again."""
+    from integrations.models import QuickBooksConnection
+
+    cw = connected_workspace_empty
+    load_synthetic(cw, customers=60, contacts=60, overlap=0.4)
+    qbo_before, lacrm_before = both_sides(cw.workspace)
+    SandboxKnobs.objects.filter(pk=1).update(
+        fault_500_rate=0.10,
+        fault_429_rate=0.05,
+        fault_seed=20261201,
+        fault_calls=0,
+        qbo_access_token_lifetime=120,
+    )
+    # The token in hand expires now: the run refreshes and gets two-minute tokens from here on.
+    QuickBooksConnection.objects.filter(workspace=cw.workspace).update(
+        access_expires_at=timezone.now()
+    )
+    run = sync(cw.workspace, timeout=540)
+    SandboxKnobs.objects.filter(pk=1).update(fault_500_rate=0.0, fault_429_rate=0.0)
+
+    assert run.status == SyncRun.Status.COMPLETED, run.failure_reason
+    faults = SandboxKnobs.objects.get(pk=1).fault_calls
+    assert faults > 0  # the dice were rolled for every call of the run
+    assert run.failed == 0, list(
+        SyncLogEntry.objects.filter(run=run, outcome="failed").values_list("reason", flat=True)
+    )
+    assert run.processed == run.total > 0
+    qbo, lacrm = both_sides(cw.workspace)
+    assert_one_counterpart_each(cw.workspace, qbo, lacrm)
+    assert run.created_in_qbo == len(qbo) - len(qbo_before)
+    assert_counters_match_logs(run)
+    # Faults were really injected: the sandbox answered some calls with 500 and 429.
+    statuses = set(SandboxCall.objects.values_list("status", flat=True))
+    assert {500, 429} <= statuses

@@ -245,8 +245,9 @@ def test_a_create_that_may_have_happened_keeps_its_outbox_row_for_the_next_sync(
     connected = connected_workspace_empty
     workspace = connected.workspace
     load_qbo_people(connected)
-    # A 500 the client cannot tell from a lost answer; this time nothing was created.
-    runtime.fail_calls("lacrm", "CreateContact", runtime.Fault.SERVER_ERROR, [1])
+    # 500s the client cannot tell from a lost answer, nothing created, on every try the run
+    # makes (INTEGRATION_RETRY_TRIES is 2 here): the create stays unsettled.
+    runtime.fail_calls("lacrm", "CreateContact", runtime.Fault.SERVER_ERROR, [1, 2])
     first = run_here(workspace)
     assert first.status == SyncRun.Status.COMPLETED, first.failure_reason
     assert first.failed == 1 and first.created_in_lacrm == 2
@@ -258,6 +259,20 @@ def test_a_create_that_may_have_happened_keeps_its_outbox_row_for_the_next_sync(
     second = run_here(workspace)
     assert second.status == SyncRun.Status.COMPLETED, second.failure_reason
     assert second.created_in_lacrm == 1
+    assert_one_each(workspace, LACRM)
+
+
+def test_a_create_answered_with_a_500_that_made_nothing_is_sent_again_in_the_same_run(
+    connected_workspace_empty, quick_retries
+):
+    connected = connected_workspace_empty
+    workspace = connected.workspace
+    load_qbo_people(connected)
+    runtime.fail_calls("lacrm", "CreateContact", runtime.Fault.SERVER_ERROR, [1])
+    run = run_here(workspace)
+    assert run.status == SyncRun.Status.COMPLETED, run.failure_reason
+    assert run.failed == 0 and run.created_in_lacrm == 3
+    assert not ContactLink.objects.filter(workspace=workspace, state="creating").exists()
     assert_one_each(workspace, LACRM)
 
 
