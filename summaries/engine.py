@@ -12,6 +12,7 @@ and adopts it instead of posting a second one.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from integrations import registry
+from integrations import pacing, registry
 from integrations.errors import IntegrationError
 from integrations.records import InvoiceRecord
 from summaries.kind import KIND, POST_NOTE
@@ -152,7 +153,7 @@ class SummaryHandler:
                 return
         if not note_id:
             try:
-                note_id = client.create_note(lacrm_id, text)
+                note_id, adopted = _post_settled(client, lacrm_id, key, text)
             except IntegrationError as exc:
                 if exc.connection_level:
                     raise
@@ -160,29 +161,17 @@ class SummaryHandler:
                     ContactSummaryState.objects.filter(pk=state.pk, pending_key=key).update(
                         pending_key=None, pending_text="", pending_fingerprint=""
                     )
-                    with transaction.atomic():
-                        self._log(run, item, "failed", str(exc), error_code=exc.code[:40])
-                        bump(run, processed=1, failed=1)
-                    return
-                # Timed out or unanswered: the note may exist. Look right away; when it cannot
-                # be found, keep the claim so the next run looks before posting.
-                note_id = _look_again(client, lacrm_id, key)
-                if not note_id:
-                    with transaction.atomic():
-                        self._log(
-                            run,
-                            item,
-                            "failed",
-                            f"{exc} LedgerLink will check for this note on the next run "
-                            "before posting it again.",
-                            error_code=exc.code[:40],
-                        )
-                        bump(run, processed=1, failed=1)
-                    return
-                adopted = (
-                    f"Less Annoying CRM did not confirm the note ({str(exc).rstrip('.')}), "
-                    "but it had been posted"
-                )
+                    reason = str(exc)
+                else:
+                    # Unanswered on every try and not found: keep the claim, the next run looks.
+                    reason = (
+                        f"{exc} LedgerLink will check for this note on the next run before "
+                        "posting it again."
+                    )
+                with transaction.atomic():
+                    self._log(run, item, "failed", reason, error_code=exc.code[:40])
+                    bump(run, processed=1, failed=1)
+                return
         now = timezone.now()
         with transaction.atomic():
             ContactSummaryState.objects.filter(pk=state.pk).update(
@@ -224,6 +213,34 @@ class SummaryHandler:
             **extra,
         )
         SyncWorkItem.objects.filter(pk=item.pk).update(state=SyncWorkItem.State.DONE)
+
+
+def _post_settled(client, lacrm_id: str, key, text: str) -> tuple[str, str]:
+    """Post the note; ``(note_id, why adopted or "")``. A timeout or 5xx may have posted it: look
+    right away, and when it is not there post again after a back-off, up to the retry limit.
+    Raises the last error when no try settles it (or at once for a permanent one)."""
+    tries = pacing.retry_tries()
+    for attempt in range(1, tries + 1):
+        try:
+            return client.create_note(lacrm_id, text), ""
+        except IntegrationError as exc:
+            if exc.connection_level or exc.permanent:
+                raise
+            try:
+                note_id = _find_posted_note(client, lacrm_id, reference_line(key))
+            except IntegrationError as look_failed:
+                if look_failed.connection_level:
+                    raise
+                raise exc from look_failed  # Posted or not is unknown: never post twice.
+            if note_id:
+                said = str(exc).rstrip(".")
+                return note_id, f"Less Annoying CRM did not confirm the note ({said}), but it " + (
+                    "had been posted"
+                )
+            if attempt == tries:
+                raise
+            time.sleep(pacing.retry_delay(attempt, getattr(exc, "retry_after", None)))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _throttle_reason(state: ContactSummaryState) -> str:

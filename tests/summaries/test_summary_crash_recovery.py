@@ -113,13 +113,16 @@ def test_a_note_left_unsettled_by_a_failed_look_is_adopted_by_the_next_run(
 
 
 def test_a_note_that_was_never_posted_is_posted_by_the_next_run_after_looking(
-    connected_workspace_empty,
+    connected_workspace_empty, settings
 ):
+    settings.INTEGRATION_RETRY_TRIES = 2
+    settings.INTEGRATION_RETRY_BASE_SECONDS = 0.01
     connected = connected_workspace_empty
     owing_pair(connected)
     run_here(connected.workspace)
-    # A 500 before LACRM processed anything: the look finds no note, the claim is kept.
-    runtime.fail_calls("lacrm", "CreateNote", runtime.Fault.SERVER_ERROR, [1])
+    # 500s before LACRM processed anything, on both tries of the run: the looks find no note,
+    # the claim is kept.
+    runtime.fail_calls("lacrm", "CreateNote", runtime.Fault.SERVER_ERROR, [1, 2])
     first = run_here(connected.workspace, KIND)
     assert first.failed == 1 and first.notes_added == 0
     assert ContactSummaryState.objects.get(workspace=connected.workspace).pending_key is not None
@@ -133,4 +136,19 @@ def test_a_note_that_was_never_posted_is_posted_by_the_next_run_after_looking(
     creates = SandboxCall.objects.filter(
         account=connected.lacrm_account.uid, operation="CreateNote"
     )
-    assert sorted(creates.values_list("status", flat=True)) == [200, 500]
+    assert sorted(creates.values_list("status", flat=True)) == [200, 500, 500]
+
+
+def test_a_note_answered_with_a_500_that_posted_nothing_is_posted_again_in_the_same_run(
+    connected_workspace_empty, settings
+):
+    settings.INTEGRATION_RETRY_BASE_SECONDS = 0.01
+    connected = connected_workspace_empty
+    owing_pair(connected)
+    run_here(connected.workspace)
+    runtime.fail_calls("lacrm", "CreateNote", runtime.Fault.SERVER_ERROR, [1])
+    run = run_here(connected.workspace, KIND)
+    assert run.status == SyncRun.Status.COMPLETED, run.failure_reason
+    assert (run.failed, run.notes_added) == (0, 1)
+    link = ContactLink.objects.get(workspace=connected.workspace, state="linked")
+    assert len(registry.crm(connected.workspace).list_notes(link.lacrm_id)) == 1
