@@ -226,7 +226,9 @@ class ConnectionTokens:
         else:
             # Cheap re-check so a long run picks up a refresh done elsewhere before expiry.
             conn = (
-                QuickBooksConnection.objects.only("access_token", "access_expires_at", "status")
+                QuickBooksConnection.objects.only(
+                    "access_token", "access_expires_at", "access_lifetime", "status"
+                )
                 .filter(pk=self.connection_id)
                 .first()
             )
