@@ -23,7 +23,7 @@ from integrations.sandbox.models import SandboxCall, SandboxKnobs
 from tests.fixtures_connections import _local, make_connected_workspace, workspace_of
 from tests.fixtures_sandbox import consent_form
 
-LIFETIME = 120  # seconds: the two-minute tokens of issue 12
+LIFETIME = 120  # seconds: two-minute access tokens
 CALLS = 61
 STEP = 2  # seconds between calls: 61 calls span exactly one lifetime
 
