@@ -18,8 +18,12 @@ from accounts.scoping import WorkspaceManager
 from integrations.crypto import EncryptedTextField
 
 # Refresh an access token when less than this is left, so a call never starts with a token that
-# dies mid-flight.
+# dies mid-flight: five minutes, or a tenth of the token's lifetime when that is shorter (a
+# two-minute token refreshed five minutes early would be refreshed before every call).
 REFRESH_MARGIN = timedelta(minutes=5)
+REFRESH_FRACTION = 10
+# The lifetime assumed when a token response leaves out ``expires_in``.
+DEFAULT_ACCESS_LIFETIME = 3600
 
 
 class ConnectionStatus(models.TextChoices):
@@ -49,6 +53,9 @@ class _Connection(models.Model):
     access_token = EncryptedTextField()
     refresh_token = EncryptedTextField()
     access_expires_at = models.DateTimeField(null=True, blank=True)
+    # Seconds the stored access token was issued for (its ``expires_in``); sets the refresh
+    # margin. Empty for tokens stored before it was kept: the full margin applies to those.
+    access_lifetime = models.PositiveIntegerField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -80,8 +87,25 @@ class _Connection(models.Model):
             return self.access_token
         return None
 
-    def access_token_fresh(self, *, margin: timedelta = REFRESH_MARGIN) -> bool:
-        """True when the stored access token has more than ``margin`` left."""
+    def refresh_margin(self) -> timedelta:
+        """How long before expiry the stored access token is refreshed."""
+        if self.access_lifetime is None:
+            return REFRESH_MARGIN
+        return min(REFRESH_MARGIN, timedelta(seconds=self.access_lifetime) / REFRESH_FRACTION)
+
+    def refresh_due_at(self):
+        """When the stored access token stops counting as fresh (``None`` without one)."""
+        if not (self.access_token and self.access_expires_at):
+            return None
+        return self.access_expires_at - self.refresh_margin()
+
+    def access_token_fresh(self, *, margin: timedelta | None = None) -> bool:
+        """True when the stored access token has more than ``margin`` left.
+
+        ``margin`` defaults to the token's own refresh margin (see ``refresh_margin``).
+        """
+        if margin is None:
+            margin = self.refresh_margin()
         return bool(
             self.access_token
             and self.access_expires_at
@@ -93,9 +117,11 @@ class _Connection(models.Model):
     ) -> None:
         """Keep a token response (not saved): tokens plus absolute expiry times."""
         now = timezone.now()
+        lifetime = DEFAULT_ACCESS_LIFETIME if expires_in in (None, "") else int(expires_in)
         self.access_token = access_token
         self.refresh_token = refresh_token
-        self.access_expires_at = now + timedelta(seconds=int(expires_in or 3600))
+        self.access_expires_at = now + timedelta(seconds=lifetime)
+        self.access_lifetime = max(0, lifetime)
         self.refresh_expires_at = (
             now + timedelta(seconds=int(refresh_expires_in)) if refresh_expires_in else None
         )
@@ -106,6 +132,7 @@ class _Connection(models.Model):
         self.access_token = ""
         self.refresh_token = ""
         self.access_expires_at = None
+        self.access_lifetime = None
         self.refresh_expires_at = None
 
 

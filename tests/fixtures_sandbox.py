@@ -55,8 +55,11 @@ class QboTokens:
 @pytest.fixture
 def sandbox(live_server, settings) -> SandboxUrls:
     """Aim every sandbox-related setting at the live server; knobs back to defaults."""
+    from integrations.quickbooks.discovery import forget_discovery_documents
     from integrations.sandbox.models import SandboxKnobs
 
+    # A discovery document cached by an earlier test may name another SITE_URL.
+    forget_discovery_documents()
     base = live_server.url
     settings.SITE_URL = base
     settings.QBO_DISCOVERY_URL = f"{base}/sandbox/intuit/.well-known/openid_configuration"

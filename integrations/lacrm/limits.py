@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
-from integrations.pacing import Limits, in_flight_slot, wait_for_window
+from integrations.pacing import Limits, paced
 
 
 def lacrm_limits() -> Limits:
@@ -21,6 +21,6 @@ def lacrm_limits() -> Limits:
 def lacrm_request(connection_key: str):
     """Pace one LACRM request for a connection (its id: one per workspace and key)."""
     limits = lacrm_limits()
-    wait_for_window(f"lacrm:{connection_key}:req", limits.per_minute)
-    with in_flight_slot(f"lacrm:{connection_key}", limits.in_flight):
+    windows = [(f"lacrm:{connection_key}:req", limits.per_minute)]
+    with paced(windows, in_flight=(f"lacrm:{connection_key}", limits.in_flight)):
         yield

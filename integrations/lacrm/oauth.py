@@ -16,6 +16,7 @@ import requests
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations import oauth_state
 from integrations.errors import (
@@ -158,6 +159,11 @@ def exchange_code(code: str) -> LacrmTokens:
 
 def refresh_tokens(connection_id, *, rejected_token: str | None = None) -> str:
     """A usable OAuth access token, refreshing the single-use refresh token only if needed."""
+    return fresh_connection(connection_id, rejected_token=rejected_token).access_token
+
+
+def fresh_connection(connection_id, *, rejected_token: str | None = None) -> LacrmConnection:
+    """The connection row holding a usable access token, refreshed first only if needed."""
     failure: Exception | None = None
     with transaction.atomic():
         conn = LacrmConnection.objects.select_for_update().filter(pk=connection_id).first()
@@ -165,9 +171,8 @@ def refresh_tokens(connection_id, *, rejected_token: str | None = None) -> str:
             raise NotConnected("Less Annoying CRM is not connected.", system=LACRM)
         if conn.status == ConnectionStatus.RECONNECT_NEEDED:
             raise ReconnectNeeded(conn.status_reason or GRANT_REJECTED, system=LACRM)
-        current = conn.token_without_refresh(rejected_token)
-        if current is not None:
-            return current
+        if conn.token_without_refresh(rejected_token) is not None:
+            return conn
         try:
             tokens = _token_request(
                 {"grant_type": "refresh_token", "refresh_token": conn.refresh_token}
@@ -188,7 +193,7 @@ def refresh_tokens(connection_id, *, rejected_token: str | None = None) -> str:
             )
             conn.save()
             logger.info("LACRM connection %s: access token refreshed", conn.pk)
-            return conn.access_token
+            return conn
     raise failure
 
 
@@ -208,21 +213,31 @@ class ConnectionAuth:
         self.pace_key = str(connection.pk)
         self._kind = connection.auth_kind
         self._api_key = connection.api_key
-        self._token = connection.access_token if connection.access_token_fresh() else ""
+        self._token = ""
+        # When the held token is due for a refresh (its refresh margin before expiry), so a
+        # long-lived client refreshes ahead of time instead of waiting for LACRM to refuse it.
+        self._refresh_due_at = None
+        if connection.access_token_fresh():
+            self._hold(connection)
+
+    def _hold(self, connection: LacrmConnection) -> None:
+        self._token = connection.access_token
+        self._refresh_due_at = connection.refresh_due_at()
 
     def header(self) -> str:
         if self._kind == LacrmConnection.AuthKind.API_KEY:
             return self._api_key
-        if not self._token:
-            self._token = refresh_tokens(self.connection_id)
+        due = self._refresh_due_at
+        if not self._token or (due is not None and timezone.now() >= due):
+            self._hold(fresh_connection(self.connection_id))
         return f"Bearer {self._token}"
 
     def rejected(self, header: str) -> None:
         if self._kind == LacrmConnection.AuthKind.API_KEY:
             mark_key_rejected(self.connection_id)
             raise ReconnectNeeded(KEY_REJECTED, system=LACRM)
-        self._token = refresh_tokens(
-            self.connection_id, rejected_token=header.removeprefix("Bearer ")
+        self._hold(
+            fresh_connection(self.connection_id, rejected_token=header.removeprefix("Bearer "))
         )
 
     def __repr__(self) -> str:

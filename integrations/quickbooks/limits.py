@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
-from integrations.pacing import Limits, in_flight_slot, wait_for_window
+from integrations.pacing import Limits, paced
 
 
 def qbo_limits() -> Limits:
@@ -24,10 +24,14 @@ def qbo_limits() -> Limits:
 
 @contextmanager
 def qbo_request(realm_id: str, *, batch: bool = False):
-    """Pace one QuickBooks request for ``realm_id`` (rate, batch rate, in-flight)."""
+    """Pace one QuickBooks request for ``realm_id`` (rate, batch rate, in-flight).
+
+    A batch call counts in the realm's request window and in its batch window, admitted to both
+    at once right before it is sent (see ``pacing.paced``).
+    """
     limits = qbo_limits()
+    windows = [(f"qbo:{realm_id}:req", limits.per_minute)]
     if batch:
-        wait_for_window(f"qbo:{realm_id}:batch", limits.batches_per_minute)
-    wait_for_window(f"qbo:{realm_id}:req", limits.per_minute)
-    with in_flight_slot(f"qbo:{realm_id}", limits.in_flight):
+        windows.append((f"qbo:{realm_id}:batch", limits.batches_per_minute))
+    with paced(windows, in_flight=(f"qbo:{realm_id}", limits.in_flight)):
         yield

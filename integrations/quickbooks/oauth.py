@@ -23,6 +23,7 @@ from intuitlib.exceptions import AuthClientError
 from integrations import oauth_state
 from integrations.errors import AuthExpired, NotConnected, ReconnectNeeded, TransientError
 from integrations.models import ConnectionStatus, QuickBooksConnection
+from integrations.quickbooks.discovery import discovery_response
 from integrations.records import QBO
 
 logger = logging.getLogger(__name__)
@@ -37,11 +38,26 @@ RECONNECT_REASON = (
 
 
 class TimeoutAuthClient(AuthClient):
-    """intuitlib's AuthClient with a timeout on every request, discovery included."""
+    """intuitlib's AuthClient with a timeout on every request and a cached discovery document.
+
+    ``AuthClient.__init__`` makes exactly one request, the discovery GET, through the client
+    itself (it is a ``requests.Session``: ``intuitlib.utils.get_discovery_doc(env, session=self)``);
+    that GET is answered from the per-process cache when it holds a fresh copy.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._constructing = True
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            self._constructing = False
 
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("timeout", OAUTH_TIMEOUT)
-        return super().request(method, url, *args, **kwargs)
+        send = super().request
+        if getattr(self, "_constructing", False) and str(method).upper() == "GET":
+            return discovery_response(url, lambda: send(method, url, *args, **kwargs))
+        return send(method, url, *args, **kwargs)
 
 
 def redirect_uri() -> str:
@@ -49,7 +65,7 @@ def redirect_uri() -> str:
 
 
 def auth_client() -> TimeoutAuthClient:
-    """A fresh AuthClient (it fetches the discovery document: one GET, with a timeout)."""
+    """A fresh AuthClient (its discovery document comes from the per-process cache)."""
     environment = settings.QBO_DISCOVERY_URL or settings.QBO_ENVIRONMENT
     try:
         return TimeoutAuthClient(
@@ -226,7 +242,9 @@ class ConnectionTokens:
         else:
             # Cheap re-check so a long run picks up a refresh done elsewhere before expiry.
             conn = (
-                QuickBooksConnection.objects.only("access_token", "access_expires_at", "status")
+                QuickBooksConnection.objects.only(
+                    "access_token", "access_expires_at", "access_lifetime", "status"
+                )
                 .filter(pk=self.connection_id)
                 .first()
             )

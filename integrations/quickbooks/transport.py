@@ -212,8 +212,8 @@ class Transport:
         self._tokens = tokens
         self._qb: PacedQuickBooks | None = None
 
-    def _client(self) -> PacedQuickBooks:
-        token = self._tokens.access_token()
+    def _client(self, token: str | None = None) -> PacedQuickBooks:
+        token = token or self._tokens.access_token()
         if self._qb is None or self._qb.access_token != token:
             self._qb = PacedQuickBooks(
                 realm_id=self.realm_id, access_token=token, api_base=api_base_url()
@@ -221,23 +221,27 @@ class Transport:
         return self._qb
 
     def call(self, operation: str, fn: Callable[[PacedQuickBooks], T], *, retry: bool = True) -> T:
-        """Run ``fn(qb)``; refresh once on a 401 and retry transient errors with back-off."""
-        refreshed = False
+        """Run ``fn(qb)``; refresh once on a 401 and retry transient errors with back-off.
+
+        A 401 refreshes at most once per call: the retry uses the token the refresh returned
+        (asking the token source again could refresh a second time), and a second 401 ends
+        the call.
+        """
+        refreshed: str | None = None
         attempt = 0
         tries = pacing.retry_tries() if retry else 1
         while True:
-            qb = self._client()
+            qb = self._client(refreshed)
             try:
                 return fn(qb)
             except AuthExpired:
-                if refreshed:
+                if refreshed is not None:
                     raise ReconnectNeeded(
                         "QuickBooks rejected a freshly refreshed token; reconnect QuickBooks.",
                         code="3200",
                         system=QBO,
                     ) from None
-                self._tokens.force_refresh(qb.access_token)
-                refreshed = True
+                refreshed = self._tokens.force_refresh(qb.access_token)
             except (RateLimited, TransientError) as exc:
                 attempt += 1
                 if attempt >= tries:

@@ -10,6 +10,13 @@ import uuid
 from django.db import models
 
 
+class RateWindow(models.TextChoices):
+    """How the sandbox QBO counts "per minute" (Intuit documents the rate, not the window)."""
+
+    ROLLING = "rolling", "Any window of that length (rolling)"
+    FIXED = "fixed", "Clock windows (fixed, e.g. 12:00:00-12:00:59)"
+
+
 class SandboxKnobs(models.Model):
     """Behaviour of the sandbox providers; one row (pk=1), edited in the admin or by tests.
 
@@ -22,6 +29,15 @@ class SandboxKnobs(models.Model):
     qbo_requests_per_minute = models.PositiveIntegerField(default=500)
     qbo_max_concurrent = models.PositiveIntegerField(default=10)
     qbo_batches_per_minute = models.PositiveIntegerField(default=40)
+    # Intuit's limits say "per minute" without saying which minutes, so the sandbox takes the
+    # strict reading by default: no 60 seconds may hold more. Fixed clock minutes are the
+    # lenient reading, kept to check that a client holds under both.
+    qbo_rate_window = models.CharField(
+        max_length=10, choices=RateWindow.choices, default=RateWindow.ROLLING
+    )
+    qbo_rate_window_seconds = models.FloatField(
+        default=60.0, help_text='Length of "a minute" in the QBO rate limits (tests shorten it).'
+    )
     # LACRM publishes no limit; this is the sandbox's own per-key budget.
     lacrm_requests_per_minute = models.PositiveIntegerField(default=600)
     # Injected faults, as probabilities between 0 and 1 per call. The dice are seeded: call n

@@ -18,6 +18,7 @@ import contextvars
 import json
 import random
 import time
+import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from integrations.sandbox.models import SandboxCall, SandboxKnobs, SandboxScript
+from integrations.sandbox.models import RateWindow, SandboxCall, SandboxKnobs, SandboxScript
 
 
 class Fault(Enum):
@@ -239,15 +240,59 @@ def release_all() -> None:
         release(held)
 
 
-def over_rate(bucket: str, per_minute: int) -> bool:
-    """Count this call in a one-minute fixed window; True when the limit is exceeded."""
-    window = int(time.time() // 60)
-    key = f"sandbox:rate:{bucket}:{window}"
+def over_rate(bucket: str, per_minute: int, *, window: float = 60.0) -> bool:
+    """Count this call in a fixed window (clock minutes); True when the limit is exceeded.
+
+    Every call counts, throttled ones too.
+    """
+    index = int(time.time() // window)
+    key = f"sandbox:rate:{bucket}:{window:g}:{index}"
     pipe = _redis().pipeline()
     pipe.incr(key)
-    pipe.expire(key, 120)
+    pipe.expire(key, max(120, int(window * 2)))
     count, _ = pipe.execute()
     return int(count) > per_minute
+
+
+# KEYS: one sorted set per limit; ARGV: now, oldest score that has left, member, limits…
+# Admits the call to every window or to none; 1 means "over a limit" (nothing recorded).
+_ROLLING_SCRIPT = """
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[2])
+  if redis.call('ZCARD', key) >= tonumber(ARGV[i + 3]) then
+    return 1
+  end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, ARGV[1], ARGV[3])
+  redis.call('PEXPIRE', key, ARGV[4 + #KEYS])
+end
+return 0
+"""
+
+
+def over_rolling_rate(limits: list[tuple[str, int]], *, window: float = 60.0) -> bool:
+    """True when admitting this call would put more than a limit in the last ``window`` seconds.
+
+    The window is ``(now - window, now]``: a call exactly ``window`` seconds after another no
+    longer shares a window with it. Only admitted calls count.
+    """
+    now = time.time()
+    keys = [f"sandbox:rolling:{bucket}:{window:g}" for bucket, _ in limits]
+    args = [f"{now:.6f}", f"{now - window:.6f}", uuid.uuid4().hex]
+    args += [limit for _, limit in limits] + [int(window * 1000) + 1000]
+    return bool(_redis().eval(_ROLLING_SCRIPT, len(keys), *keys, *args))
+
+
+def over_limits(limits: list[tuple[str, int]], current: SandboxKnobs) -> bool:
+    """Count one QBO call in its ``(bucket, per-minute limit)`` windows, as the knobs say."""
+    window = current.qbo_rate_window_seconds
+    if current.qbo_rate_window == RateWindow.ROLLING:
+        return over_rolling_rate(limits, window=window)
+    over = False
+    for bucket, limit in limits:
+        over = over_rate(bucket, limit, window=window) or over
+    return over
 
 
 @contextmanager

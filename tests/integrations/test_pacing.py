@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
+
+import redis
+from django.conf import settings
 
 from integrations import pacing
 
@@ -65,3 +69,80 @@ def test_retry_delay_grows_is_capped_and_honours_retry_after(settings):
     assert pacing.retry_delay(1, retry_after=5) >= 5
     assert pacing.parse_retry_after("3") == 3.0
     assert pacing.parse_retry_after("soon") is None
+
+
+# --- No window ever holds more than the limit ---------------------------------------------------
+
+LIMIT = 5
+WINDOW = 0.5  # "a minute", shortened
+MARGIN = 0.1
+PROCESSES, THREADS, CALLS = 2, 4, 4
+
+
+def _grant_log() -> str:
+    return pacing._key("test", "grant-log")
+
+
+def _acquire_and_log(bucket: str) -> None:
+    """Take ``CALLS`` grants and push each one's Redis admission time to the grant log."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    for _ in range(CALLS):
+        with pacing.paced([(bucket, LIMIT)], window=WINDOW, margin=MARGIN) as grant:
+            client.rpush(_grant_log(), repr(grant.at))
+
+
+def _threads_acquiring(bucket: str) -> None:
+    threads = [threading.Thread(target=_acquire_and_log, args=(bucket,)) for _ in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+
+def _most_in_any_window(times: list[float], length: float) -> int:
+    """The most grants in any closed window ``[t, t + length]``."""
+    times = sorted(times)
+    most, first = 0, 0
+    for last, t in enumerate(times):
+        while t - times[first] > length:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def test_no_window_holds_more_than_the_limit_across_processes_and_threads():
+    bucket = "test:many-callers"
+    # Forked workers share nothing with this process but Redis, like Celery's prefork pool.
+    fork = multiprocessing.get_context("fork")
+    workers = [fork.Process(target=_threads_acquiring, args=(bucket,)) for _ in range(PROCESSES)]
+    for worker in workers:
+        worker.start()
+    _threads_acquiring(bucket)
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    times = sorted(float(t) for t in client.lrange(_grant_log(), 0, -1))
+    assert len(times) == (PROCESSES + 1) * THREADS * CALLS
+    # Under either reading of "per minute": any WINDOW seconds (which also covers any fixed
+    # clock window) hold at most LIMIT grants, closed windows included...
+    assert _most_in_any_window(times, WINDOW) == LIMIT
+    # ...with MARGIN to spare for calls that reach the provider at different speeds.
+    assert min(b - a for a, b in zip(times, times[LIMIT:], strict=False)) >= WINDOW + MARGIN
+    assert _most_in_any_window(times, WINDOW + MARGIN) == LIMIT
+
+
+def test_a_call_is_admitted_to_all_its_windows_or_to_none():
+    # A full batch window must not spend a place in the request window while the call waits.
+    for _ in range(2):
+        pacing.wait_for_window("test:all:batch", 2, window=30.0)
+    client = pacing._redis()
+    admitted, wait = pacing._admit(
+        client,
+        [pacing._key("test:all:req"), pacing._key("test:all:batch")],
+        [10, 2],
+        30.0,
+        "one-call",
+    )
+    assert not admitted and 29 < wait <= 31
+    assert client.zcard(pacing._key("test:all:req")) == 0

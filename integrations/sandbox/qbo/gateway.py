@@ -119,10 +119,10 @@ def serve(
         return forbidden_response(company.tzinfo)
     knobs = runtime.knobs()
     tz = company.tzinfo
-    over = runtime.over_rate(f"qbo:{realm_id}", knobs.qbo_requests_per_minute)
+    limits = [(f"qbo:{realm_id}", knobs.qbo_requests_per_minute)]
     if batch:
-        over = runtime.over_rate(f"qbo-batch:{realm_id}", knobs.qbo_batches_per_minute) or over
-    if over:
+        limits.append((f"qbo-batch:{realm_id}", knobs.qbo_batches_per_minute))
+    if runtime.over_limits(limits, knobs):
         _record(realm_id, operation, 429)
         return throttle_response(tz)
     with runtime.in_flight(f"qbo:{realm_id}", knobs.qbo_max_concurrent) as allowed:
