@@ -10,7 +10,11 @@ Usage::
 Parts:
 
 - ``matching``: ``plan_matches`` on 100,000 QBO × 100,000 LACRM synthetic records with 40%
-  overlap: time and peak memory (``tests/bench/matching.py``; size with ``--match-size``).
+  overlap: time and peak memory (``tests/bench/matching.py``; size with ``--match-size``). Then
+  its quality on labelled hard cases at 10,000 and 100,000 records per side
+  (``tests/bench/matching_quality.py``; ``--quality-sizes 10000,100000``): precision, recall,
+  true pairs sent to review and why, silent misses and wrong links per variant, beside the
+  issue's targets, with time and peak memory.
 - ``clients``: HTTP requests per 1,000 customers read and created by the two API clients
   (``tests/bench/clients.py``; ``--clients-read``, ``--clients-create``).
 - ``sync``: Sync New Contacts end to end — a dedicated database (``<DATABASE_URL name>_bench``,
@@ -25,11 +29,12 @@ Parts:
   operation against ⌈open invoices/1000⌉ QBO queries + one LACRM call per note.
 
 Sizes also come from the environment (``make bench BENCH_CUSTOMERS=20000``): ``BENCH_CUSTOMERS``,
-``BENCH_CONTACTS``, ``BENCH_OVERLAP``, ``BENCH_MATCH_SIZE``, ``BENCH_CLIENTS_READ``,
-``BENCH_CLIENTS_CREATE``, ``BENCH_LATENCY_MS`` (``--latency-ms``: sandbox latency per call
-in the sync parts, default 0), ``BENCH_REAL_LIMITS=1``, ``BENCH_RUN_TIMEOUT`` (seconds a run may
-take, default 1800). Every part runs in its own process; the web server and the worker are
-stopped at the end, also on Ctrl-C or an error. Their logs stay in the printed temp folder.
+``BENCH_CONTACTS``, ``BENCH_OVERLAP``, ``BENCH_MATCH_SIZE``, ``BENCH_QUALITY_SIZES``,
+``BENCH_CLIENTS_READ``, ``BENCH_CLIENTS_CREATE``, ``BENCH_LATENCY_MS`` (``--latency-ms``:
+sandbox latency per call in the sync parts, default 0), ``BENCH_REAL_LIMITS=1``,
+``BENCH_RUN_TIMEOUT`` (seconds a run may take, default 1800). Every part runs in its own
+process; the web server and the worker are stopped at the end, also on Ctrl-C or an error.
+Their logs stay in the printed temp folder.
 """
 
 from __future__ import annotations
@@ -73,6 +78,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=_env_int("BENCH_MATCH_SIZE", 100_000),
         help="records per side for the matching part",
     )
+    parser.add_argument(
+        "--quality-sizes",
+        default=os.environ.get("BENCH_QUALITY_SIZES") or "10000,100000",
+        help="records per side for the labelled matching-quality runs, comma-separated",
+    )
     parser.add_argument("--clients-read", type=int, default=_env_int("BENCH_CLIENTS_READ", 5000))
     parser.add_argument(
         "--clients-create", type=int, default=_env_int("BENCH_CLIENTS_CREATE", 1000)
@@ -102,6 +112,7 @@ def _flags(args: argparse.Namespace) -> list[str]:
         f"--contacts={args.contacts}",
         f"--overlap={args.overlap}",
         f"--match-size={args.match_size}",
+        f"--quality-sizes={args.quality_sizes}",
         f"--clients-read={args.clients_read}",
         f"--clients-create={args.clients_create}",
         f"--latency-ms={args.latency_ms}",
@@ -119,6 +130,11 @@ def run_part(part: str, args: argparse.Namespace) -> None:
             f"{args.overlap:.0%} overlap"
         )
         matching.run(args.match_size, args.match_size, args.overlap)
+        from tests.bench import matching_quality
+
+        for size in (int(n) for n in args.quality_sizes.split(",") if n.strip()):
+            print()
+            matching_quality.run(size, size)
     elif part == "clients":
         from tests.bench import clients
 
