@@ -230,6 +230,34 @@ _NICKNAMES = {
     "samantha": "sam",
     "barbara": "barb",
     "dorothy": "dot dottie",
+    "gerald": "jerry gerry",
+    "henry": "hank harry hal",
+    "lawrence": "larry",
+    "sarah": "sally sadie",
+    "ann": "nancy annie",
+    "anne": "nancy annie",
+    "harold": "harry hal",
+    "frances": "fran frankie",
+    "francis": "frank fran",
+    "franklin": "frank",
+    "raymond": "ray",
+    "ronald": "ron ronnie",
+    "donald": "don donnie",
+    "kenneth": "ken kenny",
+    "lewis": "lou",
+    "louis": "lou",
+    "theodore": "ted teddy theo",
+    "walter": "walt wally",
+    "eleanor": "ellie nell",
+    "helen": "nell nellie",
+    "mary": "molly polly mae",
+    "judith": "judy",
+    "cynthia": "cindy",
+    "abigail": "abby",
+    "amanda": "mandy",
+    "pamela": "pam",
+    "kimberly": "kim",
+    "jacqueline": "jackie",
 }
 _ROOTS: dict[str, set[str]] = {}
 for _full, _nicks in _NICKNAMES.items():
@@ -281,7 +309,20 @@ def different_first_names(a: str, b: str) -> bool:
         return False
     if _ROOTS.get(a, {a}) & _ROOTS.get(b, {b}):
         return False
-    return not _within(a, b, 1)
+    return not (_within(a, b, 1) or _one_swap(a, b))
+
+
+def _one_swap(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with two neighbouring letters swapped ("sophie" / "spohie")."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and (a[diff[1]] == b[diff[0]])
+    )
 
 
 def normalize_email(value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sync.matching.index import UnionFind, add_to_index, name_index
+from sync.matching.normalize import different_first_names
 from sync.matching.state import (
     COMPANY,
     EMAIL,
@@ -69,6 +70,11 @@ def email_group(state: MatchState, qs: list[int], ls: list[int], email: str) -> 
         )
         if state.same_name(i, j):
             state.link(i, j, EMAIL_NAME, f'Same email "{common}" and name {state.names(i, j)}')
+        elif _two_first_names(state, i, j):
+            # A couple or an office sharing one inbox: the email alone is not enough.
+            reason = f'Same email "{common}" but the names {state.names(i, j)} differ'
+            if not state.review([i], [j], reason):
+                state.not_match(i, j, reason)
         else:
             state.link(i, j, EMAIL, f'Same email "{common}"')
         return
@@ -115,8 +121,11 @@ def name_pair(state: MatchState, i: int, j: int) -> None:
     elif state.qbo_keys[i].emails and state.lacrm_keys[j].emails:
         reason = f"Same {what} {state.names(i, j)} but different emails"
         # Two people can share a name; one business with a billing and an info address is
-        # likelier than two businesses of one name (LACRM does not even allow that).
-        if state.qbo_keys[i].is_company:
+        # likelier than two businesses of one name (LACRM does not even allow that), and so is
+        # one person with a work and a home address on the same phone.
+        if state.qbo_keys[i].phones & state.lacrm_keys[j].phones:
+            state.review([i], [j], reason + " (same phone)")
+        elif state.qbo_keys[i].is_company:
             state.review([i], [j], reason)
         else:
             state.not_match(i, j, reason)
@@ -232,3 +241,11 @@ def _company_pair(state: MatchState, i: int, j: int, side: str, flip: bool) -> N
         state.review([i], [j], reason + " (no email to confirm it; held for review)")
     else:
         state.link(i, j, COMPANY, reason)
+
+
+def _two_first_names(state: MatchState, i: int, j: int) -> bool:
+    """Two people by their names: both persons, first names that are surely different."""
+    a, b = state.qbo_keys[i], state.lacrm_keys[j]
+    if a.is_company or b.is_company or not (a.person_name and b.person_name):
+        return False
+    return different_first_names(a.person_name.split(" ", 1)[0], b.person_name.split(" ", 1)[0])
