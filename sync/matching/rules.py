@@ -59,24 +59,7 @@ def by_email(state: MatchState) -> None:
 
 def email_group(state: MatchState, qs: list[int], ls: list[int], email: str) -> None:
     if len(qs) == 1 and len(ls) == 1:
-        i, j = qs[0], ls[0]
-        if (i, j) in state.rejected:
-            state.not_match(i, j, REJECTED_REASON)
-            return
-        common = (
-            email
-            if email in state.lacrm_keys[j].emails
-            else min(state.qbo_keys[i].emails & state.lacrm_keys[j].emails)
-        )
-        if state.same_name(i, j):
-            state.link(i, j, EMAIL_NAME, f'Same email "{common}" and name {state.names(i, j)}')
-        elif _two_first_names(state, i, j):
-            # A couple or an office sharing one inbox: the email alone is not enough.
-            reason = f'Same email "{common}" but the names {state.names(i, j)} differ'
-            if not state.review([i], [j], reason):
-                state.not_match(i, j, reason)
-        else:
-            state.link(i, j, EMAIL, f'Same email "{common}"')
+        email_pair(state, qs[0], ls[0], email)
         return
     q_names = name_index(state.qbo_keys, qs)
     l_names = name_index(state.lacrm_keys, ls, among=q_names)
@@ -241,6 +224,27 @@ def _company_pair(state: MatchState, i: int, j: int, side: str, flip: bool) -> N
         state.review([i], [j], reason + " (no email to confirm it; held for review)")
     else:
         state.link(i, j, COMPANY, reason)
+
+
+def email_pair(state: MatchState, i: int, j: int, email: str) -> None:
+    """One record on each side holds the email: the same entity, unless rejected or the names
+    are of two people (a couple or an office sharing one inbox)."""
+    if (i, j) in state.rejected:
+        state.not_match(i, j, REJECTED_REASON)
+        return
+    common = (
+        email
+        if email in state.lacrm_keys[j].emails
+        else min(state.qbo_keys[i].emails & state.lacrm_keys[j].emails)
+    )
+    if state.same_name(i, j):
+        state.link(i, j, EMAIL_NAME, f'Same email "{common}" and name {state.names(i, j)}')
+    elif _two_first_names(state, i, j):
+        reason = f'Same email "{common}" but the names {state.names(i, j)} differ'
+        if not state.review([i], [j], reason):
+            state.not_match(i, j, reason)
+    else:
+        state.link(i, j, EMAIL, f'Same email "{common}"')
 
 
 def _two_first_names(state: MatchState, i: int, j: int) -> bool:
