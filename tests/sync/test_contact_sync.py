@@ -333,3 +333,82 @@ def test_a_sync_under_seeded_faults_finishes_every_item_in_one_run(
     # Faults were really injected: the sandbox answered some calls with 500 and 429.
     statuses = set(SandboxCall.objects.values_list("status", flat=True))
     assert {500, 429} <= statuses
+
+
+@pytest.mark.worker
+def test_the_hard_cases_of_a_first_sync_through_the_worker(
+    connected_workspace_empty, celery_worker_process
+):
+    """Issue 12, behaviours 1, 2, 3 and 7, end to end over HTTP: a business customer links to
+    its LACRM company record; a person named only in DisplayName links to the LACRM person; a
+    household sharing a phone is two people; an inactive customer's contact is linked."""
+    cw = connected_workspace_empty
+    load_customers(
+        cw.qbo_company,
+        [
+            {
+                "GivenName": "Ann",
+                "FamilyName": "Lee",
+                "CompanyName": "Acme Tooling Inc",
+                "PrimaryEmailAddr": {"Address": "ann@acmetooling.example"},
+            },
+            {"DisplayName": "Lopez, Maria", "PrimaryPhone": {"FreeFormNumber": "555-010-0300"}},
+            {
+                "GivenName": "John",
+                "FamilyName": "Ashgrove",
+                "PrimaryEmailAddr": {"Address": "john@ashgrove.example"},
+                "PrimaryPhone": {"FreeFormNumber": "555-010-0400"},
+            },
+            {
+                "GivenName": "Dee",
+                "FamilyName": "Fox",
+                "Active": False,
+                "PrimaryEmailAddr": {"Address": "dee@fox.example"},
+            },
+        ],
+        invoices_per_customer=0,
+    )
+    load_contacts(
+        cw.lacrm_account,
+        [
+            {"IsCompany": True, "Name": "ACME Tooling", "Email": "info@acmetooling.example"},
+            {"Name": "Maria Lopez", "Phone": "(555) 010-0300"},
+            {"Name": "Jane Ashgrove", "Email": "jane@ashgrove.example", "Phone": "5550100400"},
+            {"Name": "Dee Fox", "Email": "dee@fox.example"},
+        ],
+    )
+    qbo, lacrm = both_sides(cw.workspace)
+    by_name = {r.name: r.id for r in qbo.values()} | {
+        "ACME Tooling": lacrm_id_of(lacrm, "ACME Tooling")
+    }
+    run = sync(cw.workspace)
+    assert run.status == SyncRun.Status.COMPLETED, run.failure_reason
+
+    links = {
+        (row.qbo_id, row.lacrm_id): row
+        for row in ContactLink.objects.filter(workspace=cw.workspace, state="linked")
+    }
+    qbo_after, lacrm_after = both_sides(cw.workspace)
+    # 1. The business is the LACRM company record; no person was created under it.
+    acme = links[(by_name["Ann Lee"], by_name["ACME Tooling"])]
+    assert acme.method == "company"
+    assert not [r for r in lacrm_after.values() if r.name == "Ann Lee"]
+    # 2. The DisplayName-only customer is the person Maria Lopez.
+    assert (qbo_id_of(qbo, "Lopez, Maria"), lacrm_id_of(lacrm, "Maria Lopez")) in links
+    # 3. John and Jane share a phone and a surname, not a person: each created on the other side.
+    assert not ContactLink.objects.filter(workspace=cw.workspace, state="needs_review").exists()
+    assert [r for r in lacrm_after.values() if r.name == "John Ashgrove"]
+    assert [r for r in qbo_after.values() if r.name == "Jane Ashgrove"]
+    # 7. The inactive customer's contact is linked (flagged), and nothing was created for it.
+    dee = links[(by_name["Dee Fox"], lacrm_id_of(lacrm, "Dee Fox"))]
+    assert "inactive" in dee.flag.lower() and "inactive" in dee.reason.lower()
+    assert len([r for r in qbo_after.values() if r.name == "Dee Fox"]) == 1
+    assert_counters_match_logs(run)
+
+
+def qbo_id_of(records, display_name: str) -> str:
+    return next(r.id for r in records.values() if r.display_name == display_name)
+
+
+def lacrm_id_of(records, name: str) -> str:
+    return next(r.id for r in records.values() if r.name == name)
