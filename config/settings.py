@@ -142,13 +142,18 @@ TEMPLATES = [
 ]
 
 # --- Database: Postgres only --------------------------------------------------------------------
-DATABASE_URL = env_dev("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ledgerlink")
+# The development default is the role and database scripts/ensure_services.sh creates (a password,
+# since Debian's PostgreSQL asks for one on 127.0.0.1).
+DATABASE_URL = env_dev("DATABASE_URL", "postgres://ledgerlink:ledgerlink@127.0.0.1:5432/ledgerlink")
 if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
     raise ImproperlyConfiguredEnv(
         "DATABASE_URL must be a postgres:// URL; LedgerLink needs Postgres."
     )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 DATABASES["default"]["OPTIONS"] = {"connect_timeout": 5}
+# pytest's database: UTF-8 from template0 even where the cluster was made without a UTF-8 locale
+# (template1 is then SQL_ASCII).
+DATABASES["default"]["TEST"] = {"CHARSET": "UTF8", "TEMPLATE": "template0"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, cache, rate-limit buckets --------------------------------------------
