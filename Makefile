@@ -8,7 +8,7 @@ PORT ?= 8000
 .PHONY: run test test-fast e2e-soak lint format bench services install clean
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	@PYTHON=$(PYTHON) bash scripts/ensure_venv.sh $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
