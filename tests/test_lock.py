@@ -61,8 +61,12 @@ def test_the_production_lock_pins_every_dependency_within_pyproject_ranges():
 def test_the_dev_lock_pins_the_dependencies_and_the_dev_extras():
     project = _pyproject()
     pins = _pins("requirements-dev.lock")
-    required = project["project"]["dependencies"] + project["project"]["optional-dependencies"]["dev"]
-    _check(required + project["build-system"]["requires"], pins, "requirements-dev.lock")
+    required = [
+        *project["project"]["dependencies"],
+        *project["project"]["optional-dependencies"]["dev"],
+        *project["build-system"]["requires"],
+    ]
+    _check(required, pins, "requirements-dev.lock")
 
 
 def test_both_locks_pin_the_same_versions():
