@@ -16,6 +16,7 @@ import dj_database_url
 
 from config.env import (
     ImproperlyConfiguredEnv,
+    allows_insecure_oauth_transport,
     env_bool,
     env_float,
     env_int,
@@ -275,9 +276,18 @@ if SANDBOX_ENABLED and not os.environ.get("LACRM_OAUTH_AUTHORIZE_URL"):
     LACRM_OAUTH_AUTHORIZE_URL = f"{_SANDBOX_BASE}/lacrm/oauth/authorize"
 if SANDBOX_ENABLED and not os.environ.get("LACRM_OAUTH_TOKEN_URL"):
     LACRM_OAUTH_TOKEN_URL = f"{_SANDBOX_BASE}/lacrm/oauth/token"
-# requests-oauthlib refuses http:// API URLs; the built-in sandbox is served over plain http in
-# development and tests, so allow it there (never in production).
-if SANDBOX_ENABLED and not PRODUCTION:
+# oauthlib (requests-oauthlib's OAuth2Session, which python-quickbooks' own client uses) refuses
+# http:// URLs unless OAUTHLIB_INSECURE_TRANSPORT is set. In development the providers' URLs are
+# http:// when they point at the built-in sandbox or a local stand-in; set it then, and only then.
+# Production never sets it, whatever the URLs.
+OAUTH_ENDPOINTS = [
+    QBO_DISCOVERY_URL,
+    QBO_API_BASE_URL,
+    LACRM_API_URL,
+    LACRM_OAUTH_AUTHORIZE_URL,
+    LACRM_OAUTH_TOKEN_URL,
+]
+if allows_insecure_oauth_transport(PRODUCTION, OAUTH_ENDPOINTS):
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 # Our own pacing of provider calls, shared by every worker through Redis. The defaults are
 # Intuit's published limits per realm and a safe budget per LACRM key.
