@@ -3,8 +3,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
-COPY pyproject.toml README.md ./
-RUN pip install --upgrade pip && pip install .
+# The pinned, hashed production lock (`make lock`), then the project itself with its pinned
+# setuptools.
+COPY pyproject.toml README.md requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock \
+    && pip install --no-deps --no-build-isolation .
 
 COPY . .
 RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEYS=ZGV2LW9ubHktZmllbGQta2V5LWxlZGdlcmxpbmstMDE= \

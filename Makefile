@@ -5,15 +5,43 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: run test test-fast e2e-soak lint format bench services install clean
+.PHONY: run test test-fast e2e-soak lint format bench services install lock clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+## The virtualenv, from the pinned, hashed lock: the project's dependencies and its dev extras
+## (requirements-dev.lock, made from pyproject.toml by `make lock`), then the project itself.
+## A changed pyproject.toml or lock file installs again.
+$(STAMP): pyproject.toml requirements-dev.lock
+	@PYTHON=$(PYTHON) bash scripts/ensure_venv.sh $(VENV)
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Regenerate requirements-dev.lock (dependencies + dev extras) and requirements.lock
+## (production) from pyproject.toml with pip-tools on Python 3.11, keeping every pin that still
+## fits. `make lock UPGRADE=1` takes the newest releases pyproject.toml allows;
+## `make lock UPGRADE_PACKAGES="ruff redis"` only those. requirements.lock takes its versions
+## from requirements-dev.lock, so the two always agree. The machine's own pip configuration
+## (extra wheel folders and indexes, constraints) is left out, so the lock names only PyPI's files.
+## It is made on Debian 12's Python 3.11.2 where there is one, the oldest 3.11 a fresh machine
+## has: some pins apply only to older 3.11 releases (redis needs async-timeout before 3.11.3),
+## and a lock made on a newer 3.11 would leave them out.
+LOCK_PYTHON ?= $(firstword $(wildcard /usr/bin/python3.11) python3.11)
+LOCK_VENV := .venv-lock
+PIP_TOOLS := pip-tools==7.6.2
+PIP_COMPILE = env -u PIP_FIND_LINKS -u PIP_CONSTRAINT PIP_CONFIG_FILE=/dev/null \
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile -q --generate-hashes \
+	--allow-unsafe --strip-extras
+lock:
+	@PYTHON=$(LOCK_PYTHON) bash scripts/ensure_venv.sh $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "the lock is for Python 3.11; set LOCK_PYTHON")'
+	$(LOCK_VENV)/bin/pip install -q $(PIP_TOOLS)
+	$(PIP_COMPILE) $(if $(UPGRADE),--upgrade) \
+		$(foreach package,$(UPGRADE_PACKAGES),--upgrade-package $(package)) \
+		--build-deps-for editable --extra dev -o requirements-dev.lock pyproject.toml
+	$(PIP_COMPILE) --upgrade --build-deps-for wheel -c requirements-dev.lock \
+		-o requirements.lock pyproject.toml
 
 services:
 	@bash scripts/ensure_services.sh
@@ -58,4 +86,4 @@ bench: install services
 	$(BIN)/python -m tests.bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache staticfiles

@@ -78,3 +78,8 @@ def is_fernet_key(value: str) -> bool:
     except (ValueError, TypeError):
         return False
     return True
+
+
+def allows_insecure_oauth_transport(production: bool, endpoints: list[str]) -> bool:
+    """Whether oauthlib may use http:// URLs: in development, when an endpoint is http://."""
+    return not production and any(url.lower().startswith("http://") for url in endpoints)

@@ -16,6 +16,7 @@ import dj_database_url
 
 from config.env import (
     ImproperlyConfiguredEnv,
+    allows_insecure_oauth_transport,
     env_bool,
     env_float,
     env_int,
@@ -142,13 +143,18 @@ TEMPLATES = [
 ]
 
 # --- Database: Postgres only --------------------------------------------------------------------
-DATABASE_URL = env_dev("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ledgerlink")
+# The development default is the role and database scripts/ensure_services.sh creates (a password,
+# since Debian's PostgreSQL asks for one on 127.0.0.1).
+DATABASE_URL = env_dev("DATABASE_URL", "postgres://ledgerlink:ledgerlink@127.0.0.1:5432/ledgerlink")
 if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
     raise ImproperlyConfiguredEnv(
         "DATABASE_URL must be a postgres:// URL; LedgerLink needs Postgres."
     )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 DATABASES["default"]["OPTIONS"] = {"connect_timeout": 5}
+# pytest's database: UTF-8 from template0 even where the cluster was made without a UTF-8 locale
+# (template1 is then SQL_ASCII).
+DATABASES["default"]["TEST"] = {"CHARSET": "UTF8", "TEMPLATE": "template0"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker, cache, rate-limit buckets --------------------------------------------
@@ -270,9 +276,18 @@ if SANDBOX_ENABLED and not os.environ.get("LACRM_OAUTH_AUTHORIZE_URL"):
     LACRM_OAUTH_AUTHORIZE_URL = f"{_SANDBOX_BASE}/lacrm/oauth/authorize"
 if SANDBOX_ENABLED and not os.environ.get("LACRM_OAUTH_TOKEN_URL"):
     LACRM_OAUTH_TOKEN_URL = f"{_SANDBOX_BASE}/lacrm/oauth/token"
-# requests-oauthlib refuses http:// API URLs; the built-in sandbox is served over plain http in
-# development and tests, so allow it there (never in production).
-if SANDBOX_ENABLED and not PRODUCTION:
+# oauthlib (requests-oauthlib's OAuth2Session, which python-quickbooks' own client uses) refuses
+# http:// URLs unless OAUTHLIB_INSECURE_TRANSPORT is set. In development the providers' URLs are
+# http:// when they point at the built-in sandbox or a local stand-in; set it then, and only then.
+# Production never sets it, whatever the URLs.
+OAUTH_ENDPOINTS = [
+    QBO_DISCOVERY_URL,
+    QBO_API_BASE_URL,
+    LACRM_API_URL,
+    LACRM_OAUTH_AUTHORIZE_URL,
+    LACRM_OAUTH_TOKEN_URL,
+]
+if allows_insecure_oauth_transport(PRODUCTION, OAUTH_ENDPOINTS):
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 # Our own pacing of provider calls, shared by every worker through Redis. The defaults are
 # Intuit's published limits per realm and a safe budget per LACRM key.

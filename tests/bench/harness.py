@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/ledgerlink"
+DEFAULT_DATABASE_URL = "postgres://ledgerlink:ledgerlink@127.0.0.1:5432/ledgerlink"
 BENCH_REDIS_DB = 14
 SETTINGS_MODULE = "tests.bench.settings"
 PASSWORD = "bench-password-0d1f3c"  # noqa: S105 - a throwaway user in a throwaway database
@@ -79,7 +79,12 @@ def recreate_database(url: str) -> None:
             cursor.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            # UTF-8 even where template1 is SQL_ASCII (a cluster made without a UTF-8 locale).
+            cursor.execute(
+                sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
+                    sql.Identifier(name)
+                )
+            )
     finally:
         admin.close()
 
