@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scoping import get_for_workspace, workspace_required
 from integrations import registry
-from sync import kinds, logpage, runs
+from sync import kinds, logpage, outcomes, runs
 from sync.models import SyncLogEntry, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -159,6 +159,22 @@ def complete_or_say_so(lines: Iterator[str], *, incomplete_line, what: str) -> I
         yield incomplete_line(count)
 
 
+CSV_FIELDS = (
+    "at",
+    "outcome",
+    "system",
+    "record_id",
+    "record_name",
+    "record_email",
+    "target_id",
+    "reason",
+    "error_code",
+)
+# Lines are sent in blocks of about this many characters: one write per line would cost more
+# than writing the line.
+CSV_BLOCK = 64 * 1024
+
+
 @workspace_required
 def run_logs_csv(request: HttpRequest, run_id) -> StreamingHttpResponse:
     run = get_for_workspace(request, SyncRun, pk=run_id)
@@ -166,25 +182,29 @@ def run_logs_csv(request: HttpRequest, run_id) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
     header = ["time", "outcome", "system", "record id", "name", "email", "counterpart id"]
     header += ["reason", "error code"]
-    entries = logs.order_by("at", "id").iterator(chunk_size=2000)
+    # Plain tuples from a server-side cursor, 2,000 rows at a time: memory stays flat however
+    # long the log is.
+    entries = logs.order_by("at", "id").values_list(*CSV_FIELDS).iterator(chunk_size=2000)
     # Read the first chunk now: a query that fails at once is an ordinary error response
     # instead of a 200 that holds only the header.
     first = list(itertools.islice(entries, 1))
 
     def rows():
         yield writer.writerow(header)
-        for entry in itertools.chain(first, entries):
+        for at, outcome, system, record_id, name, email, target_id, reason, code in itertools.chain(
+            first, entries
+        ):
             yield writer.writerow(
                 [
-                    entry.at.isoformat(),
-                    entry.outcome_label,
-                    entry.system,
-                    entry.record_id,
-                    _csv_safe(entry.record_name),
-                    _csv_safe(entry.record_email),
-                    entry.target_id,
-                    _csv_safe(entry.reason),
-                    entry.error_code,
+                    at.isoformat(),
+                    outcomes.label(outcome),
+                    system,
+                    record_id,
+                    _csv_safe(name),
+                    _csv_safe(email),
+                    target_id,
+                    _csv_safe(reason),
+                    code,
                 ]
             )
 
@@ -196,9 +216,23 @@ def run_logs_csv(request: HttpRequest, run_id) -> StreamingHttpResponse:
         ),
         what=f"CSV export of run {run.id}",
     )
-    response = StreamingHttpResponse(lines, content_type="text/csv")
+    response = StreamingHttpResponse(_in_blocks(lines, CSV_BLOCK), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="ledgerlink-run-{run.id}.csv"'
     return response
+
+
+def _in_blocks(lines: Iterator[str], size: int) -> Iterator[str]:
+    """Join ``lines`` into blocks of at least ``size`` characters (the last may be shorter)."""
+    block: list[str] = []
+    length = 0
+    for line in lines:
+        block.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(block)
+            block, length = [], 0
+    if block:
+        yield "".join(block)
 
 
 def _csv_safe(value: str) -> str:

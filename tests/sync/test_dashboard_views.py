@@ -124,6 +124,26 @@ def test_csv_export_has_every_filtered_entry_and_defuses_formulas(alice_client, 
     assert rows[1][4] == "'=HYPERLINK(evil)"
 
 
+def test_csv_export_streams_every_entry_oldest_first_in_blocks(alice_client, alice_run):
+    workspace = alice_run.workspace
+    SyncLogEntry.objects.bulk_create(
+        SyncLogEntry(
+            workspace=workspace,
+            run=alice_run,
+            outcome="created",
+            record_id=f"n{n}",
+            reason="x" * 40,
+        )
+        for n in range(2500)
+    )
+    url = reverse("sync:run_logs_csv", kwargs={"run_id": alice_run.id})
+    blocks = list(alice_client.get(url).streaming_content)
+    rows = list(csv.reader(io.StringIO(b"".join(blocks).decode())))
+    expected = SyncLogEntry.objects.filter(run=alice_run).order_by("at", "id")
+    assert [r[3] for r in rows[1:]] == [e.record_id for e in expected]
+    assert 1 < len(blocks) < len(rows) / 100
+
+
 def test_csv_export_that_fails_midway_ends_with_a_line_saying_it_is_incomplete(
     alice_client, alice_run, caplog
 ):
