@@ -7,9 +7,9 @@ indexes), and a link keeps showing the same entries while a run adds new ones. T
 the oldest page are always one click away.
 
 Nothing here counts the log table. "About Z" comes from the run's counters (each outcome
-registers the counters its entries move, ``sync.outcomes``); a search counts its matches up to
-``SEARCH_COUNT_CAP`` ("more than 1,000"). The position ("showing 51–100") travels in the link,
-since knowing it exactly would mean counting everything newer.
+registers the counters its entries move, ``sync.outcomes``); a search collects its matches up
+to a cap (``sync.logsearch``: "734", or "more than 2,000"). The position ("showing 51–100")
+travels in the link, since knowing it exactly would mean counting everything newer.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import TupleGreaterThan, TupleLessThan
 
-from sync import outcomes
+from sync import logsearch, outcomes
 
 # The runtime-log filter: one choice per outcome group (each kind registers its outcomes).
 LOG_FILTERS = {
@@ -33,13 +33,6 @@ LOG_FILTERS = {
     outcomes.FAILED: "Failed",
 }
 PER_PAGE = 50
-# Counting a search's matches visits each of them in the table; a thousand take a few ms,
-# ten thousand scattered through a large run take about 100 ms on their own.
-SEARCH_COUNT_CAP = 1000
-# pg_trgm finds ``%q%`` through its index only when q holds a run of three letters or digits
-# (a trigram); shorter searches match the start of a name, of a word in it, or of an email.
-_TRIGRAM = re.compile(r"[^\W_]{3}")
-_WORD_CHAR = re.compile(r"[^\W_]")
 _CURSOR = re.compile(r"^(\d{1,18})\.(\d{1,18})$")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MAX_START = 10**9
@@ -101,32 +94,11 @@ class LogFilter:
         if values is not None:
             logs = logs.filter(outcome__in=values)
         if self.text:
-            logs = logs.filter(search_condition(self.text))
+            logs = logs.filter(logsearch.search_condition(self.text))
         return logs
 
     def params(self) -> dict[str, str]:
         return {k: v for k, v in (("outcome", self.outcome), ("q", self.text)) if v}
-
-
-def search_condition(text: str) -> Q:
-    """Entries whose name or email holds ``text``, or whose (counterpart's) id is ``text``.
-
-    Every branch is one an index answers: the ids through ``(run, record_id)`` and
-    ``(run, target_id)``, names and emails through the trigram indexes (``icontains`` is
-    ``UPPER(column) LIKE UPPER('%text%')``, the indexes' own expression).
-    """
-    ids = Q(record_id=text) | Q(target_id=text)
-    if _TRIGRAM.search(text):
-        return Q(record_name__icontains=text) | Q(record_email__icontains=text) | ids
-    if _WORD_CHAR.search(text):
-        return (
-            Q(record_name__istartswith=text)
-            | Q(record_name__icontains=" " + text)
-            | Q(record_email__istartswith=text)
-            | ids
-        )
-    # Only punctuation: no index can find it inside a name, but an id may be exactly that.
-    return ids
 
 
 @dataclass(frozen=True)
@@ -163,6 +135,13 @@ def _ordered(logs: QuerySet, descending: bool) -> QuerySet:
     return logs.order_by("-at", "-id") if descending else logs.order_by("at", "id")
 
 
+def _beyond(logs: QuerySet, after: Cursor | None, descending: bool) -> QuerySet:
+    if after is None:
+        return logs
+    lookup = TupleLessThan if descending else TupleGreaterThan
+    return logs.filter(lookup((F("at"), F("id")), after.key()))
+
+
 def fetch(
     logs: QuerySet, log_filter: LogFilter, *, after: Cursor | None, descending: bool, limit: int
 ) -> list:
@@ -172,18 +151,15 @@ def fetch(
     ``(run, outcome, at, id)`` index, merged (``UNION ALL``, then the first ``limit``): a single
     ``outcome IN (...)`` scan could not use that index for the order, and walking ``(run, at,
     id)`` past entries of the other outcomes is slow wherever those crowd together (a run logs
-    its matches at planning time and its creates later). A search finds its candidates through
-    its own indexes instead, so it stays one query.
+    its matches at planning time and its creates later). A search with this many matches is
+    common enough to walk the run in time order (``sync.logsearch``).
     """
-    if after is not None:
-        lookup = TupleLessThan if descending else TupleGreaterThan
-        logs = logs.filter(lookup((F("at"), F("id")), after.key()))
-    if log_filter.text:
-        logs = logs.filter(search_condition(log_filter.text))
+    logs = _beyond(logs, after, descending)
     values = log_filter.outcome_values
-    if values is None or log_filter.text:
-        if values is not None:
-            logs = logs.filter(outcome__in=values)
+    if log_filter.text:
+        query = _ordered(log_filter.apply(logs), descending)[:limit]
+        return logsearch.planned_without(query, logsearch.NO_BITMAP_SCANS)
+    if values is None:
         return list(_ordered(logs, descending)[:limit])
     if not values:
         return []
@@ -194,16 +170,46 @@ def fetch(
     return list(_ordered(merged, descending)[:limit])
 
 
-def estimate(run, logs: QuerySet, log_filter: LogFilter) -> Total:
-    """About how many entries the filter holds, without counting the log."""
-    if log_filter.text:
-        # Unordered: the first matches found will do; an ORDER BY would have to find all.
-        matches = log_filter.apply(logs).order_by().values("id")[: SEARCH_COUNT_CAP + 1].count()
-        if matches > SEARCH_COUNT_CAP:
-            return Total(SEARCH_COUNT_CAP, "more_than")
-        return Total(matches, "exact")
-    groups = [log_filter.outcome] if log_filter.outcome else list(LOG_FILTERS)
-    return Total(sum(getattr(run, name) for name in outcomes.counters_of(groups)), "about")
+class _Entries:
+    """Where a page's entries come from, and how many there are.
+
+    A search with at most ``SEARCH_COUNT_CAP`` matches has them all in hand as (at, id) keys:
+    its pages are cut from those and read by primary key. Everything else reads the log in
+    order through its indexes (``fetch``).
+    """
+
+    def __init__(self, run, logs: QuerySet, log_filter: LogFilter) -> None:
+        self.run, self.logs, self.filter = run, logs, log_filter
+        self.keys: list[tuple] | None = None
+        self.many_matches = False
+        if log_filter.text:
+            keys = logsearch.matching_keys(log_filter.apply(logs))
+            if len(keys) <= logsearch.SEARCH_COUNT_CAP:
+                self.keys = keys
+            else:
+                self.many_matches = True
+
+    def fetch(self, after: Cursor | None, descending: bool, limit: int) -> list:
+        if self.keys is None:
+            return fetch(self.logs, self.filter, after=after, descending=descending, limit=limit)
+        keys = sorted(self.keys, reverse=descending)
+        if after is not None:
+            edge = after.key()
+            keys = [k for k in keys if (k < edge if descending else k > edge)]
+        ids = [pk for _, pk in keys[:limit]]
+        by_id = self.logs.in_bulk(ids)
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    def total(self) -> Total:
+        """About how many entries the filter holds, without counting the log."""
+        if self.keys is not None:
+            return Total(len(self.keys), "exact")
+        if self.many_matches:
+            return Total(logsearch.SEARCH_COUNT_CAP, "more_than")
+        outcome = self.filter.outcome
+        groups = [outcome] if outcome else list(LOG_FILTERS)
+        counters = outcomes.counters_of(groups)
+        return Total(sum(getattr(self.run, name) for name in counters), "about")
 
 
 @dataclass(frozen=True)
@@ -237,14 +243,13 @@ def _int_or_none(value: str) -> int | None:
 def log_page(run, logs: QuerySet, log_filter: LogFilter, params) -> LogPage:
     """The page of ``logs`` (a run's entries, unfiltered) that ``params`` ask for."""
     asked = _Request.from_params(params)
-    rows = fetch(
-        logs, log_filter, after=asked.after, descending=asked.descending, limit=PER_PAGE + 1
-    )
+    source = _Entries(run, logs, log_filter)
+    rows = source.fetch(asked.after, asked.descending, PER_PAGE + 1)
     if not rows and asked.after is not None:
         # The entry the link continued from is gone (or the link was made up): show the end
         # it was heading for.
         asked = _Request(None, True, 1) if not asked.descending else _Request(None, False, None)
-        rows = fetch(logs, log_filter, after=None, descending=asked.descending, limit=PER_PAGE + 1)
+        rows = source.fetch(None, asked.descending, PER_PAGE + 1)
     more = len(rows) > PER_PAGE
     entries = rows[:PER_PAGE]
     if asked.descending:
@@ -252,7 +257,7 @@ def log_page(run, logs: QuerySet, log_filter: LogFilter, params) -> LogPage:
     else:
         entries.reverse()
         has_newer, has_older = more, asked.after is not None
-    total, start = _total_and_start(run, logs, log_filter, asked, entries, has_newer, has_older)
+    total, start = _total_and_start(source, asked, entries, has_newer, has_older)
     return _with_links(
         LogPage(entries, start, total, None, None, None, None),
         log_filter.params(),
@@ -261,19 +266,18 @@ def log_page(run, logs: QuerySet, log_filter: LogFilter, params) -> LogPage:
     )
 
 
-def _total_and_start(run, logs, log_filter, asked, entries, has_newer, has_older):
+def _total_and_start(source: _Entries, asked: _Request, entries, has_newer, has_older):
     if not has_newer and not has_older:
         return Total(len(entries), "exact"), 1
     start = 1 if not has_newer else asked.start
-    total = estimate(run, logs, log_filter)
+    total = source.total()
     if start is None and total.kind != "more_than":
         # The oldest page: as far from the top as the total says.
         start = max(total.value - len(entries) + 1, 1)
-    if start is not None and total.kind != "more_than":
+    if start is not None and total.kind == "about":
         seen = start + len(entries) - 1
         # The counters can lag behind the log by a line or two (a run-level note moves none).
-        value = seen if not has_older else max(total.value, seen)
-        total = Total(value, total.kind)
+        total = Total(seen if not has_older else max(total.value, seen), total.kind)
     return total, start
 
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from sync import logpage
+from sync import logpage, logsearch
 from sync.models import SyncLogEntry, SyncRun
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +155,7 @@ def test_search_counts_its_matches_only_up_to_a_cap(alice_client, big_run, monke
     smiths = len(_expected(big_run, record_name__icontains="smith"))
     assert smiths > logpage.PER_PAGE
     assert f"Showing 1–50 of {smiths} entries" in page
-    monkeypatch.setattr(logpage, "SEARCH_COUNT_CAP", 60)
+    monkeypatch.setattr(logsearch, "SEARCH_COUNT_CAP", 60)
     page = alice_client.get(url, {"q": "smith"}).content.decode()
     assert "Showing 1–50 of more than 60 entries" in page
 
@@ -197,12 +197,39 @@ def test_the_page_never_counts_the_log_table(alice_client, big_run, query):
     assert _log_counts(captured.captured_queries) == []
 
 
-def test_a_search_counts_only_a_capped_subquery(alice_client, big_run):
+def test_a_search_reads_at_most_one_more_match_than_it_counts(alice_client, big_run):
     with CaptureQueriesContext(connection) as captured:
         alice_client.get(_url(big_run), {"q": "smith"})
-    counts = _log_counts(captured.captured_queries)
-    assert len(counts) == 1
-    assert f"LIMIT {logpage.SEARCH_COUNT_CAP + 1}) subquery" in counts[0]
+    assert _log_counts(captured.captured_queries) == []
+    limits = [
+        q["sql"] for q in captured.captured_queries if "sync_synclogentry" in q["sql"].lower()
+    ]
+    assert any(f"LIMIT {logsearch.SEARCH_COUNT_CAP + 1}" in sql for sql in limits)
+
+
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ({"q": "smith"}, {"record_name__icontains": "smith"}),
+        (
+            {"q": "example", "outcome": "succeeded"},
+            {"record_email__icontains": "example", "outcome__in": ["created", "matched"]},
+        ),
+    ],
+)
+def test_a_search_with_more_matches_than_the_cap_pages_in_time_order(
+    alice_client, big_run, monkeypatch, query, filters
+):
+    # Past the cap a search walks the run in time order instead of collecting its matches.
+    monkeypatch.setattr(logsearch, "SEARCH_COUNT_CAP", 20)
+    expected = _expected(big_run, **filters)
+    url = _url(big_run)
+    first = alice_client.get(url, query).content.decode()
+    assert "of more than 20 entries" in first
+    down = _walk(alice_client, url, query, "older")
+    assert [rid for p in down for rid in p] == expected
+    up = _walk(alice_client, url, {}, "newer", first=_link(first, "oldest"))
+    assert [rid for p in reversed(up) for rid in p] == expected
 
 
 @pytest.mark.parametrize(
