@@ -140,23 +140,41 @@ def _plan_nodes(plan: dict) -> list[str]:
     return found
 
 
+def _label(sql: str) -> str:
+    from sync.logsearch import SEARCH_COUNT_CAP
+
+    if sql.startswith("SELECT COUNT("):
+        return "count"
+    if sql.endswith(f"LIMIT {SEARCH_COUNT_CAP + 1}"):
+        return "matches"
+    if '"sync_synclogentry"."id" IN (' in sql:
+        return "page by id"
+    return "page"
+
+
 def explain(client, url: str, query: str) -> list[str]:
-    """What each log-table query of one request did (EXPLAIN ANALYZE of the captured SQL)."""
-    from django.db import connection
+    """What each log-table query of one request did (EXPLAIN ANALYZE of the captured SQL).
+
+    The planner switches the page sets around some queries (``sync.logsearch``) are replayed
+    in the same order, so each plan is the one the page got.
+    """
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         client.get(url + query)
     notes = []
-    for q in captured.captured_queries:
-        if "sync_synclogentry" not in q["sql"]:
-            continue
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + q["sql"])
+    with transaction.atomic(), connection.cursor() as cursor:
+        for q in captured.captured_queries:
+            sql = q["sql"]
+            if sql.startswith(("SET LOCAL", "RESET")):
+                cursor.execute(sql)
+            if "sync_synclogentry" not in sql:
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
             result = cursor.fetchone()[0][0]
-        nodes = sorted(set(_plan_nodes(result["Plan"])))
-        what = "count" if q["sql"].startswith("SELECT COUNT(") else "rows"
-        notes.append(f"{what} {result['Execution Time']:.1f} ms: {', '.join(nodes)}")
+            nodes = sorted(set(_plan_nodes(result["Plan"])))
+            notes.append(f"{_label(sql)} {result['Execution Time']:.1f} ms: {', '.join(nodes)}")
     return notes
 
 
