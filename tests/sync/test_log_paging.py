@@ -267,3 +267,13 @@ def test_a_nul_in_a_page_link_gets_a_clear_400(alice_client, big_run, param):
     response = alice_client.get(f"{_url(big_run)}?{param}=1%00")
     assert response.status_code == 400
     assert "could not be read" in response.content.decode()
+
+
+def test_a_search_leaves_the_planner_settings_as_it_found_them(alice_client, big_run):
+    # The test runs in one transaction, as a request does under ATOMIC_REQUESTS: a SET LOCAL
+    # left behind would slow every later query of it.
+    alice_client.get(_url(big_run), {"q": "smith"})
+    with connection.cursor() as cursor:
+        for name in ("enable_seqscan", "enable_indexscan", "enable_bitmapscan", "jit"):
+            cursor.execute(f"SHOW {name}")
+            assert cursor.fetchone()[0] == "on", name
