@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Index expressions with operator classes (the runtime log's trigram indexes) need its ready().
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "django_htmx",

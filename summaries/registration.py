@@ -37,11 +37,13 @@ def register() -> None:
         )
     )
     outcomes.register(
-        outcomes.Outcome(Outcome.NOTE_ADDED, "Note added", outcomes.SUCCEEDED),
-        outcomes.Outcome(Outcome.THROTTLED, "Throttled (24 h)", outcomes.SKIPPED),
-        outcomes.Outcome(Outcome.NO_OPEN_INVOICES, "No open invoices", outcomes.SKIPPED),
-        outcomes.Outcome(Outcome.NOT_LINKED, "Not linked", outcomes.SKIPPED),
-        outcomes.Outcome(Outcome.UNCHANGED, "Unchanged", outcomes.SKIPPED),
+        outcomes.Outcome(Outcome.NOTE_ADDED, "Note added", outcomes.SUCCEEDED, ("notes_added",)),
+        outcomes.Outcome(Outcome.THROTTLED, "Throttled (24 h)", outcomes.SKIPPED, ("throttled",)),
+        outcomes.Outcome(
+            Outcome.NO_OPEN_INVOICES, "No open invoices", outcomes.SKIPPED, ("skipped",)
+        ),
+        outcomes.Outcome(Outcome.NOT_LINKED, "Not linked", outcomes.SKIPPED, ("skipped",)),
+        outcomes.Outcome(Outcome.UNCHANGED, "Unchanged", outcomes.SKIPPED, ("skipped",)),
     )
     settings_sections.register(
         settings_sections.SettingsSection(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from accounts.scoping import WorkspaceManager
 from sync import kinds, outcomes
@@ -170,8 +172,14 @@ class SyncLogEntry(models.Model):
         UNCHANGED = "unchanged", "Unchanged"
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE)
+    # No index of its own: the composite indexes below all start with it.
     run = models.ForeignKey(
-        SyncRun, null=True, blank=True, on_delete=models.CASCADE, related_name="log_entries"
+        SyncRun,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="log_entries",
+        db_index=False,
     )
     # A registered outcome (``sync.outcomes``): its label and filter group live there.
     outcome = models.CharField(max_length=20)
@@ -189,8 +197,19 @@ class SyncLogEntry(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [
-            models.Index(fields=["run", "outcome"]),
-            models.Index(fields=["run", "-at"]),
+            # The run page pages by (at, id) in both directions, over all of a run's entries or
+            # one outcome at a time (sync.logpage).
+            models.Index(fields=["run", "at", "id"], name="sync_log_run_at_id"),
+            models.Index(fields=["run", "outcome", "at", "id"], name="sync_log_run_outcome_at_id"),
+            # Searching a run for a record's or its counterpart's id.
+            models.Index(fields=["run", "record_id"], name="sync_log_run_record_id"),
+            models.Index(fields=["run", "target_id"], name="sync_log_run_target_id"),
+            # Name and email search is ``icontains``, which Django writes as
+            # ``UPPER(column) LIKE UPPER('%q%')``: trigram indexes over the same expressions.
+            GinIndex(OpClass(Upper("record_name"), name="gin_trgm_ops"), name="sync_log_name_trgm"),
+            GinIndex(
+                OpClass(Upper("record_email"), name="gin_trgm_ops"), name="sync_log_email_trgm"
+            ),
             models.Index(fields=["workspace", "-at"]),
         ]
         verbose_name_plural = "sync log entries"

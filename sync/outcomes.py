@@ -1,12 +1,15 @@
 """The registry of log outcomes: every job kind registers the outcomes its log entries use.
 
-An outcome has a label for people and a group for the runtime-log filter ("succeeded",
-"skipped", "already_matched", "needs_review", "failed"). The engine itself only ever writes
-``failed`` and ``skipped``; the rest belong to the kinds.
+An outcome has a label for people, a group for the runtime-log filter ("succeeded",
+"skipped", "already_matched", "needs_review", "failed"), and the run counters (``SyncRun``
+fields) that move with its entries, from which the run page tells about how many entries a
+filter holds without counting them. The engine itself only ever writes ``failed`` and
+``skipped``; the rest belong to the kinds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 SUCCEEDED = "succeeded"
@@ -22,6 +25,8 @@ class Outcome:
     value: str
     label: str
     group: str
+    # The run counters its entries move (none: entries of no run, or a run-level line).
+    counters: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.group not in GROUPS:
@@ -40,7 +45,10 @@ def register(*outcomes: Outcome) -> None:
 
 
 # The engine's own: a work item that failed, or that was passed over.
-register(Outcome("failed", "Failed", FAILED), Outcome("skipped", "Skipped", SKIPPED))
+register(
+    Outcome("failed", "Failed", FAILED, ("failed",)),
+    Outcome("skipped", "Skipped", SKIPPED, ("skipped",)),
+)
 
 
 def label(value: str) -> str:
@@ -51,6 +59,12 @@ def label(value: str) -> str:
 def in_group(group: str) -> tuple[str, ...]:
     """The outcome values a runtime-log filter group covers."""
     return tuple(sorted(o.value for o in _OUTCOMES.values() if o.group == group))
+
+
+def counters_of(groups: Iterable[str]) -> tuple[str, ...]:
+    """The run counters that together count the entries of ``groups`` (each counter once)."""
+    wanted = set(groups)
+    return tuple(sorted({c for o in _OUTCOMES.values() if o.group in wanted for c in o.counters}))
 
 
 def known() -> tuple[str, ...]:

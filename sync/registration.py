@@ -63,16 +63,18 @@ def register() -> None:
             order=30,
         )
     )
+    # Each outcome's filter group and the counters its entries move (sync.contact_plan,
+    # sync.contacts, sync.fields); linked and unlinked by hand belong to no run.
     groups = {
-        Outcome.CREATED: outcomes.SUCCEEDED,
-        Outcome.MATCHED: outcomes.SUCCEEDED,
-        Outcome.UPDATED: outcomes.SUCCEEDED,
-        Outcome.LINKED: outcomes.SUCCEEDED,
-        Outcome.UNLINKED: outcomes.SUCCEEDED,
-        Outcome.ALREADY_MATCHED: outcomes.ALREADY_MATCHED,
-        Outcome.NEEDS_REVIEW: outcomes.NEEDS_REVIEW,
-        Outcome.SKIPPED: outcomes.SKIPPED,
-        Outcome.UNCHANGED: outcomes.SKIPPED,
-        Outcome.FAILED: outcomes.FAILED,
+        Outcome.CREATED: (outcomes.SUCCEEDED, ("created_in_lacrm", "created_in_qbo")),
+        Outcome.MATCHED: (outcomes.SUCCEEDED, ("matched",)),
+        Outcome.UPDATED: (outcomes.SUCCEEDED, ("updated",)),
+        Outcome.LINKED: (outcomes.SUCCEEDED, ()),
+        Outcome.UNLINKED: (outcomes.SUCCEEDED, ()),
+        Outcome.ALREADY_MATCHED: (outcomes.ALREADY_MATCHED, ("already_matched",)),
+        Outcome.NEEDS_REVIEW: (outcomes.NEEDS_REVIEW, ("needs_review",)),
+        Outcome.SKIPPED: (outcomes.SKIPPED, ("skipped",)),
+        Outcome.UNCHANGED: (outcomes.SKIPPED, ("skipped",)),
+        Outcome.FAILED: (outcomes.FAILED, ("failed",)),
     }
-    outcomes.register(*(outcomes.Outcome(o.value, o.label, g) for o, g in groups.items()))
+    outcomes.register(*(outcomes.Outcome(o.value, o.label, g, c) for o, (g, c) in groups.items()))

@@ -2,9 +2,9 @@
 
 Usage::
 
-    make bench                                  # everything (about 4 minutes on 2 cores)
+    make bench                                  # everything (about 6 minutes on 2 cores)
     .venv/bin/python -m tests.bench             # the same, after `manage.py migrate`
-    .venv/bin/python -m tests.bench matching    # one part: matching | clients | sync | summaries
+    .venv/bin/python -m tests.bench matching    # one part: matching|clients|sync|summaries|logs
     .venv/bin/python -m tests.bench sync --customers 20000 --contacts 20000 --overlap 0.3
 
 Parts:
@@ -28,10 +28,18 @@ Parts:
 - ``summaries``: the sync above, then Update Invoice Summaries on the same data: API calls by
   operation against ⌈open invoices/1000⌉ QBO queries + one LACRM call per note.
 
+- ``logs``: the run page over 1,000,000 runtime-log rows in one run (its own database,
+  ``<DATABASE_URL name>_bench_logs``, dropped afterwards; filled with one INSERT … SELECT):
+  p50/p95 of the first page, outcome filters, name/email/id searches, deep and oldest pages
+  through Django's test client against a 100 ms target, the indexes each used (EXPLAIN
+  ANALYZE), and the CSV export of every row: time and process memory
+  (``tests/bench/logs.py``; ``--logs-rows``, ``--logs-requests``).
+
 Sizes also come from the environment (``make bench BENCH_CUSTOMERS=20000``): ``BENCH_CUSTOMERS``,
 ``BENCH_CONTACTS``, ``BENCH_OVERLAP``, ``BENCH_MATCH_SIZE``, ``BENCH_QUALITY_SIZES``,
-``BENCH_CLIENTS_READ``, ``BENCH_CLIENTS_CREATE``, ``BENCH_LATENCY_MS`` (``--latency-ms``:
-sandbox latency per call in the sync parts, default 0), ``BENCH_REAL_LIMITS=1``,
+``BENCH_CLIENTS_READ``, ``BENCH_CLIENTS_CREATE``, ``BENCH_LOGS_ROWS``, ``BENCH_LOGS_REQUESTS``,
+``BENCH_LATENCY_MS`` (``--latency-ms``: sandbox latency per call in the sync parts, default 0),
+``BENCH_REAL_LIMITS=1``,
 ``BENCH_RUN_TIMEOUT`` (seconds a run may take, default 1800). Every part runs in its own
 process; the web server and the worker are stopped at the end, also on Ctrl-C or an error.
 Their logs stay in the printed temp folder.
@@ -50,7 +58,7 @@ from tests.bench.harness import install_sigterm_handler
 
 logger = logging.getLogger(__name__)
 
-PARTS = ("matching", "clients", "sync", "summaries")
+PARTS = ("matching", "clients", "sync", "summaries", "logs")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -67,7 +75,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     # No ``choices``: with nargs="*" argparse would check the empty default against them.
     parser.add_argument(
-        "parts", nargs="*", metavar="PART", help="matching | clients | sync | summaries (all)"
+        "parts",
+        nargs="*",
+        metavar="PART",
+        help="matching | clients | sync | summaries | logs (all)",
     )
     parser.add_argument("--customers", type=int, default=_env_int("BENCH_CUSTOMERS", 5000))
     parser.add_argument("--contacts", type=int, default=_env_int("BENCH_CONTACTS", 5000))
@@ -86,6 +97,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--clients-read", type=int, default=_env_int("BENCH_CLIENTS_READ", 5000))
     parser.add_argument(
         "--clients-create", type=int, default=_env_int("BENCH_CLIENTS_CREATE", 1000)
+    )
+    parser.add_argument("--logs-rows", type=int, default=_env_int("BENCH_LOGS_ROWS", 1_000_000))
+    parser.add_argument(
+        "--logs-requests",
+        type=int,
+        default=_env_int("BENCH_LOGS_REQUESTS", 100),
+        help="requests per kind of page in the logs part",
     )
     parser.add_argument(
         "--latency-ms",
@@ -115,6 +133,8 @@ def _flags(args: argparse.Namespace) -> list[str]:
         f"--quality-sizes={args.quality_sizes}",
         f"--clients-read={args.clients_read}",
         f"--clients-create={args.clients_create}",
+        f"--logs-rows={args.logs_rows}",
+        f"--logs-requests={args.logs_requests}",
         f"--latency-ms={args.latency_ms}",
     ]
     return [*flags, "--real-limits"] if args.real_limits else flags
@@ -143,6 +163,10 @@ def run_part(part: str, args: argparse.Namespace) -> None:
             "(live server thread; rate limits loosened, see clients.py)"
         )
         clients.run(args.clients_read, args.clients_create)
+    elif part == "logs":
+        from tests.bench import logs
+
+        logs.run(args.logs_rows, args.logs_requests)
     else:
         from tests.bench import sync_e2e
 

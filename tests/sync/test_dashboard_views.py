@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from html import unescape
 
 import pytest
 from django.urls import reverse
@@ -25,6 +27,8 @@ def alice_run(alice):
         processed=12,
         created_in_lacrm=9,
         failed=1,
+        already_matched=3,
+        needs_review=2,
     )
     outcomes = ["created"] * 9 + ["failed"] + ["already_matched"] * 3 + ["needs_review"] * 2
     for n, outcome in enumerate(outcomes):
@@ -101,11 +105,14 @@ def test_logs_paginate(alice_client, alice_run):
         SyncLogEntry(workspace=workspace, run=alice_run, outcome="matched", record_name=f"M{i}")
         for i in range(60)
     )
+    SyncRun.objects.filter(pk=alice_run.pk).update(matched=60)
     url = reverse("sync:run_detail", kwargs={"run_id": alice_run.id})
     first = alice_client.get(url).content.decode()
-    assert "Page 1 of 2" in first
-    second = alice_client.get(url, {"page": 2}).content.decode()
-    assert "Page 2 of 2" in second
+    assert "Showing 1–50 of about 75 entries" in first
+    older = re.search(r'id="logs-older" [^>]*href="([^"]+)"', first)[1]
+    second = alice_client.get(url + unescape(older)).content.decode()
+    assert "Showing 51–75 of about 75 entries" in second
+    assert 'id="logs-older"' not in second and 'id="logs-newer"' in second
 
 
 def test_csv_export_has_every_filtered_entry_and_defuses_formulas(alice_client, alice_run):
@@ -115,6 +122,26 @@ def test_csv_export_has_every_filtered_entry_and_defuses_formulas(alice_client, 
     assert rows[0][:3] == ["time", "outcome", "system"]
     assert len(rows) == 1 + 9
     assert rows[1][4] == "'=HYPERLINK(evil)"
+
+
+def test_csv_export_streams_every_entry_oldest_first_in_blocks(alice_client, alice_run):
+    workspace = alice_run.workspace
+    SyncLogEntry.objects.bulk_create(
+        SyncLogEntry(
+            workspace=workspace,
+            run=alice_run,
+            outcome="created",
+            record_id=f"n{n}",
+            reason="x" * 40,
+        )
+        for n in range(2500)
+    )
+    url = reverse("sync:run_logs_csv", kwargs={"run_id": alice_run.id})
+    blocks = list(alice_client.get(url).streaming_content)
+    rows = list(csv.reader(io.StringIO(b"".join(blocks).decode())))
+    expected = SyncLogEntry.objects.filter(run=alice_run).order_by("at", "id")
+    assert [r[3] for r in rows[1:]] == [e.record_id for e in expected]
+    assert 1 < len(blocks) < len(rows) / 100
 
 
 def test_csv_export_that_fails_midway_ends_with_a_line_saying_it_is_incomplete(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sync', '0002_kinds_and_outcomes_registered'),
+        ('sync', '0004_log_trigram_search'),
     ]
 
     operations = [
