@@ -158,7 +158,7 @@ def fetch(
     values = log_filter.outcome_values
     if log_filter.text:
         query = _ordered(log_filter.apply(logs), descending)[:limit]
-        return logsearch.planned_without(query, logsearch.NO_BITMAP_SCANS)
+        return logsearch.planned_with(query, logsearch.NO_BITMAP_SCANS)
     if values is None:
         return list(_ordered(logs, descending)[:limit])
     if not values:
