@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scoping import get_for_workspace, workspace_required
 from integrations import registry
-from sync import kinds, logpage, outcomes, runs, searchterms
+from sync import kinds, logpage, outcomes, retry, runs, searchterms
 from sync.models import SyncLogEntry, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -90,6 +90,25 @@ def stop(request: HttpRequest, run_id) -> HttpResponse:
 
 
 @workspace_required
+@require_POST
+def retry_failed(request: HttpRequest, run_id) -> HttpResponse:
+    """Start a run that retries exactly the failed items of a finished run."""
+    run = get_for_workspace(request, SyncRun, pk=run_id)
+    problems = retry.retry_blockers(run)
+    if problems:
+        messages.warning(request, f"Not retried: {'; '.join(problems)}.")
+        return redirect("sync:run_detail", run_id=run.id)
+    new_run, created = retry.start_retry(run, user=request.user)
+    if created:
+        messages.success(
+            request, f"Retrying the {run.failed} failed item{'s' if run.failed != 1 else ''}."
+        )
+    else:
+        messages.info(request, f"{new_run.kind_label} is already running.")
+    return redirect("dashboard")
+
+
+@workspace_required
 def run_panel(request: HttpRequest, run_id) -> HttpResponse:
     """The live progress panel, polled by htmx while a run is active."""
     run = get_for_workspace(request, SyncRun, pk=run_id)
@@ -123,6 +142,7 @@ def run_detail(request: HttpRequest, run_id) -> HttpResponse:
             "current": run,
             "page": page,
             "filters": list(logpage.LOG_FILTERS.items()),
+            "legend": outcomes.legend(),
             "outcome": log_filter.outcome,
             "query": log_filter.text,
             "search_notice": searchterms.search_notice(request.GET),
