@@ -48,7 +48,7 @@ def throttle_notice(run, now=None) -> str:
         return f"{lead}; all of them can be updated now."
     if first <= now:
         return f"{lead}; some can be updated now, all of them after {last:{when}}."
-    if first == last:
+    if f"{first:{when}}" == f"{last:{when}}":  # the same minute, as the page shows times
         return f"{lead}; next update possible after {last:{when}}."
     return (
         f"{lead}; the first can be updated again after {first:{when}}, all of them after "

@@ -105,6 +105,9 @@ def test_every_page_fits_a_phone_and_the_menu_folds(
     contacts = run_here(ws)
     assert contacts.status == SyncRun.Status.COMPLETED, contacts.failure_reason
     run_here(ws, SUMMARIES)
+    # A second summaries run right after: every contact is throttled, the panel says until when.
+    throttled = run_here(ws, SUMMARIES)
+    assert throttled.throttled > 0
     # A long name and email from the other system, to see them wrap.
     SyncLogEntry.objects.create(
         workspace=ws,
@@ -125,6 +128,7 @@ def test_every_page_fits_a_phone_and_the_menu_folds(
         "logs-long-search": reverse("sync:run_detail", kwargs={"run_id": contacts.id})
         + "?q="
         + "x" * 300,
+        "summaries-logs": reverse("sync:run_detail", kwargs={"run_id": throttled.id}),
         "review": reverse("sync:review"),
         "ledger": reverse("sync:ledger"),
         "unmatched": reverse("sync:ledger") + "?filter=unmatched_qbo",
@@ -148,6 +152,10 @@ def test_every_page_fits_a_phone_and_the_menu_folds(
                 overflowing[name] = (scroll, client, wider_elements(browser))
             save(browser, shots, name, width)
     assert set(pages) >= REQUIRED
+    emulate(browser, PHONE)
+    open_page(browser, base + reverse("dashboard"))
+    notice = browser.find_element(By.CSS_SELECTOR, "#run-panel .run-notice").text
+    assert "had a summary note less than 24 hours old" in notice and "after" in notice
     assert not overflowing, f"pages wider than the phone: {overflowing}"
 
     # The menu at phone width: closed, opened by its button, closed again with Escape.

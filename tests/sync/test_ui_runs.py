@@ -170,6 +170,24 @@ def test_a_throttled_summaries_run_says_when_the_next_updates_are_possible(alice
 
 
 @pytest.mark.django_db
+def test_contacts_throttled_within_one_minute_get_one_time(alice):
+    ws = workspace_of(alice)
+    now = timezone.now().replace(second=10, microsecond=0)
+    run = make_run(ws, kind=SUMMARIES, throttled=2)
+    for lacrm_id, seconds in (("L1", 0), ("L2", 30)):
+        ContactSummaryState.objects.create(
+            workspace=ws, lacrm_id=lacrm_id, last_posted_at=now + timedelta(seconds=seconds)
+        )
+        SyncLogEntry.objects.create(
+            workspace=ws, run=run, outcome="throttled", system="lacrm", record_id=lacrm_id
+        )
+    eligible = now + timedelta(hours=24)
+    assert throttle_notice(run, now=now).endswith(
+        f"next update possible after {eligible:%Y-%m-%d %H:%M} UTC."
+    )
+
+
+@pytest.mark.django_db
 def test_a_summaries_run_that_throttled_nothing_has_no_notice(alice):
     run = make_run(workspace_of(alice), kind=SUMMARIES, notes_added=3)
     assert throttle_notice(run) == ""
