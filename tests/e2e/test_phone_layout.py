@@ -17,10 +17,12 @@ from django.test import Client
 from django.urls import reverse
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
 
 from accounts.models import User
 from sync.models import ContactLink, SyncLogEntry, SyncRun
-from tests.e2e.browsing import loaded, read, waiter
+from tests.e2e.browsing import current_document, loaded, read, text, wait_new_page, waiter
+from tests.fixtures_worker import purge_broker
 from tests.sync.helpers import run_here
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -119,6 +121,9 @@ def test_every_page_fits_a_phone_and_the_menu_folds(
         record_email="bartholomew.maximilian.featherstonehaugh@averyveryverylongdomainname.example",
         reason="QuickBooks rejected it: " + "a very long reason without breaks " * 4,
     )
+    SyncRun.objects.filter(pk=contacts.pk).update(failed=contacts.failed + 1)
+    contacts.refresh_from_db()
+    assert contacts.failed == 2
     assert ContactLink.objects.filter(workspace=ws, state="needs_review").exists()
     pair = ContactLink.objects.filter(workspace=ws, state="linked").first()
     base = live_server.url
@@ -176,6 +181,20 @@ def test_every_page_fits_a_phone_and_the_menu_folds(
     # At desktop width there is no menu button and the links are in the bar.
     emulate(browser, DESKTOP)
     assert not toggle.is_displayed() and nav.is_displayed()
+
+    # Retry failed items, on a phone: it asks first, then queues a run of just those records.
+    emulate(browser, PHONE)
+    open_page(browser, base + reverse("sync:run_detail", kwargs={"run_id": contacts.id}))
+    old = current_document(browser)
+    browser.find_element(By.ID, "retry-failed").click()
+    dialog = waiter(browser).until(EC.alert_is_present(), "no confirmation was asked")
+    assert "Retry the 2 failed items of this run?" in dialog.text
+    dialog.accept()
+    wait_new_page(browser, old, "Dashboard")
+    assert "Retrying the 2 failed items." in text(browser, ".messages")
+    retry = SyncRun.objects.get(retry_of=contacts)
+    assert retry.kind == SyncRun.Kind.CONTACTS and retry.is_active
+    purge_broker()  # No worker runs here; the queued task is not for anyone.
 
 
 def test_signed_out_pages_fit_a_phone_and_sign_up_is_a_visible_button(
