@@ -11,7 +11,14 @@ import logging
 from django.utils import timezone
 
 from integrations.records import ContactRecord, record_to_dict
-from sync.contacts.plan import LedgerRow, PlanSettings, Pulled, plan_contacts, snapshot
+from sync.contacts.plan import (
+    LedgerRow,
+    PlanSettings,
+    Pulled,
+    plan_contacts,
+    restricted,
+    snapshot,
+)
 from sync.models import ContactLink, RejectedPair, SyncRun, SyncSettings, SyncWorkItem
 from sync.runs import log_entries
 
@@ -54,6 +61,7 @@ def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
         ),
         rejected,
     )
+    plan, wanted = _retry_scope(run, plan)
 
     changed = [link for link in ledger if str(link.pk) in plan.refreshed]
     for link in changed:
@@ -100,13 +108,7 @@ def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
         # Keep address, phone and website of linked pairs in step in the same run.
         from sync.fields.handler import FieldUpdateHandler
 
-        pairs = [
-            row
-            for row in [*ledger, *new_links]
-            if row.state == ContactLink.State.LINKED
-            and row.qbo_id in pulled.qbo
-            and row.lacrm_id in pulled.lacrm
-        ]
+        pairs = _pairs_to_update([*ledger, *new_links], pulled, wanted)
         updates, update_entries, _ = FieldUpdateHandler().plan_work(
             run, pairs, pulled.qbo, pulled.lacrm, first_seq=len(items)
         )
@@ -116,6 +118,29 @@ def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
 
     SyncWorkItem.objects.bulk_create(items, batch_size=1000)
     log_entries(run, entries, total=len(items), **counts)
+
+
+def _retry_scope(run: SyncRun, plan):
+    """For "Retry failed items", the fresh plan's part about the records that failed and those
+    records (``(system, id)``); otherwise the whole plan and None."""
+    if not run.retry_of_id:
+        return plan, None
+    from sync.retry import failed_records
+
+    wanted = failed_records(run.retry_of)
+    return restricted(plan, wanted), wanted
+
+
+def _pairs_to_update(rows: list[ContactLink], pulled: Pulled, wanted) -> list[ContactLink]:
+    """The linked pairs whose both records were pulled (of ``wanted`` only, when given)."""
+    return [
+        row
+        for row in rows
+        if row.state == ContactLink.State.LINKED
+        and row.qbo_id in pulled.qbo
+        and row.lacrm_id in pulled.lacrm
+        and (wanted is None or ("qbo", row.qbo_id) in wanted or ("lacrm", row.lacrm_id) in wanted)
+    ]
 
 
 def work_item(run: SyncRun, seq: int, record: ContactRecord) -> SyncWorkItem:
