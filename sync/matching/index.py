@@ -49,3 +49,13 @@ def name_index(keys_list, members, among=None) -> tuple[dict, dict]:
         if keys.name_key and (among is None or keys.name_key in among[keys.is_company]):
             add_to_index(index[keys.is_company], keys.name_key, x)
     return index
+
+
+def overlaps(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two keys' ``emails`` (or ``phones``) share a value."""
+    return any(x in b for x in a)
+
+
+def shared_keys(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """The values two keys' ``emails`` (or ``phones``) share, sorted."""
+    return tuple(x for x in a if x in b)

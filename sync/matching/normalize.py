@@ -72,8 +72,8 @@ class RecordKeys:
 
     # Sorted, without repeats: tuples, not frozensets. Nearly every record has zero or one of
     # each, and at a million records a side a one-element frozenset (216 bytes) against a tuple
-    # (48 bytes; the empty tuple is shared) is most of the keys' memory. ``overlaps`` and
-    # ``shared_keys`` do what ``&`` did.
+    # (48 bytes; the empty tuple is shared) is most of the keys' memory. ``index.overlaps``
+    # and ``index.shared_keys`` do what ``&`` did.
     emails: tuple[str, ...]
     person_name: str
     company_name: str
@@ -351,16 +351,6 @@ def normalize_phone(value: str) -> str:
 
 
 _NONE: tuple[str, ...] = ()
-
-
-def overlaps(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Whether two keys' ``emails`` (or ``phones``) share a value."""
-    return any(x in b for x in a)
-
-
-def shared_keys(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
-    """The values two keys' ``emails`` (or ``phones``) share, sorted."""
-    return tuple(x for x in a if x in b)
 
 
 def _emails(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -20,12 +20,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from itertools import islice
 
-from sync.matching.index import UnionFind, add_to_index
+from sync.matching.index import UnionFind, add_to_index, overlaps
 from sync.matching.normalize import (
     close_names,
     different_first_names,
     normalize_person_name,
-    overlaps,
 )
 from sync.matching.state import MatchState
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sync.matching.index import UnionFind, add_to_index, name_index
-from sync.matching.normalize import different_first_names, overlaps, shared_keys
+from sync.matching.index import UnionFind, add_to_index, name_index, overlaps, shared_keys
+from sync.matching.normalize import different_first_names
 from sync.matching.state import (
     COMPANY,
     EMAIL,

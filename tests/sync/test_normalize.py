@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.records import ContactRecord, Phone
+from sync.matching.index import overlaps, shared_keys
 from sync.matching.normalize import (
     close_names,
     different_first_names,
@@ -13,9 +14,7 @@ from sync.matching.normalize import (
     normalize_name,
     normalize_person_name,
     normalize_phone,
-    overlaps,
     record_keys,
-    shared_keys,
 )
 
 # -- emails ---------------------------------------------------------------------------------
