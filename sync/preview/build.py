@@ -1,0 +1,115 @@
+"""Building a preview: pull and plan exactly as Sync New Contacts does, store it, write nothing.
+
+The reads are the run's own (``sync.contacts.pull``), the plan is the run's own
+(``sync.contacts.writes.plan_for`` → the pure planner); nothing is written to either system
+or to the ledger. The plan is stored with bulk inserts, item by item, and kept for
+``PREVIEW_LIFETIME``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from integrations.errors import IntegrationError
+from sync.contacts.pull import pull_workspace
+from sync.contacts.writes import plan_for
+from sync.preview import decide
+from sync.preview.creates import describe_creates
+from sync.preview.models import PREVIEW_LIFETIME, ContactPreview, PreviewItem
+
+logger = logging.getLogger(__name__)
+
+INSERT_BATCH = 5000
+
+
+def build_preview(preview_id) -> None:
+    """Pull, plan and store one queued preview (the Celery task calls this)."""
+    preview = ContactPreview.objects.filter(pk=preview_id).first()
+    if preview is None or preview.status != ContactPreview.Status.QUEUED:
+        return  # Gone, or a duplicate delivery of a job that already ran.
+    _update(preview, status=ContactPreview.Status.RUNNING, started_at=timezone.now())
+    _update(preview, stage="Reading QuickBooks and Less Annoying CRM…")
+    try:
+        pulled = pull_workspace(preview.workspace, lambda: _read_some(preview))
+        started = time.monotonic()
+        _update(preview, stage="Matching and planning…")
+        plan, _ledger = plan_for(preview.workspace, pulled)
+        previews = describe_creates(preview.workspace, plan.creates, pulled)
+        found = decide.decisions(plan, pulled, previews)
+        _update(preview, stage=f"Storing {len(found):,} planned items…")
+        store(preview, found.values())
+    except IntegrationError as exc:
+        _fail(preview, str(exc))
+        return
+    except Exception as exc:  # noqa: BLE001 - the page says the preview failed, with a reason
+        logger.exception("preview %s crashed", preview.id)
+        _fail(preview, f"Internal error ({type(exc).__name__}); the team has been notified.")
+        return
+    now = timezone.now()
+    _update(
+        preview,
+        status=ContactPreview.Status.READY,
+        stage="",
+        finished_at=now,
+        expires_at=now + PREVIEW_LIFETIME,
+        qbo_pulled=len(pulled.qbo) + sum(1 for r, _ in pulled.skipped if r.system == "qbo"),
+        lacrm_pulled=len(pulled.lacrm),
+        plan_seconds=round(time.monotonic() - started, 3),
+    )
+    logger.info("preview %s ready: %s items", preview.id, len(found))
+
+
+def store(preview: ContactPreview, found) -> None:
+    """Write the items and the counts per category, in one transaction."""
+    counts: Counter = Counter()
+    rows = []
+    for seq, decision in enumerate(found):
+        counts[decision.category] += 1
+        record = decision.record
+        rows.append(
+            PreviewItem(
+                preview=preview,
+                seq=seq,
+                category=decision.category,
+                system=record.system,
+                record_id=record.id,
+                record_name=record.name[:500],
+                record_email=record.primary_email[:254],
+                target_id=decision.target_id,
+                target_name=decision.target_name,
+                reason=decision.reason,
+                fields=decision.fields,
+                notes=list(decision.notes),
+                fingerprint=decision.fingerprint,
+            )
+        )
+    with transaction.atomic():
+        PreviewItem.objects.filter(preview=preview).delete()
+        PreviewItem.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+        ContactPreview.objects.filter(pk=preview.pk).update(counts=dict(counts))
+
+
+def _update(preview: ContactPreview, **values) -> None:
+    values.setdefault("heartbeat_at", timezone.now())
+    ContactPreview.objects.filter(pk=preview.pk).update(**values)
+
+
+def _read_some(preview: ContactPreview) -> None:
+    # Called every 1,000 records and after each side: roughly how far the pull is.
+    _update(preview, records_read=F("records_read") + 1000)
+
+
+def _fail(preview: ContactPreview, reason: str) -> None:
+    _update(
+        preview,
+        status=ContactPreview.Status.FAILED,
+        stage="",
+        finished_at=timezone.now(),
+        failure_reason=reason[:2000],
+    )
