@@ -81,7 +81,7 @@ def register() -> None:
     # A run that applies a stored preview (sync.preview) leaves these records alone.
     outcomes.register(
         outcomes.Outcome(
-            "changed_since_preview",
+            "preview_changed",
             "Changed since preview",
             outcomes.SKIPPED,
             ("skipped",),
@@ -92,7 +92,7 @@ def register() -> None:
             ),
         ),
         outcomes.Outcome(
-            "excluded_from_plan",
+            "preview_excluded",
             "Excluded from the plan",
             outcomes.SKIPPED,
             ("skipped",),

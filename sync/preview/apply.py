@@ -96,8 +96,17 @@ def hold_to_preview(run: SyncRun, plan: ContactPlan, pulled: Pulled) -> bool:
         else decide.record_key("qbo", row.qbo_id)
         for row in creating
     }
+    settled = ContactLink.objects.for_workspace(run.workspace).filter(
+        state__in=(ContactLink.State.LINKED, ContactLink.State.NEEDS_REVIEW)
+    )
+    in_ledger = set()
+    for qbo_id, lacrm_id in settled.values_list("qbo_id", "lacrm_id").iterator(chunk_size=5000):
+        if qbo_id:
+            in_ledger.add(decide.record_key("qbo", qbo_id))
+        if lacrm_id:
+            in_ledger.add(decide.record_key("lacrm", lacrm_id))
     fresh = decide.decisions(plan, pulled, describe_creates(run.workspace, plan.creates, pulled))
-    left = decide.hold_plan_to(plan, fresh, stored_decisions(preview), unfinished)
+    left = decide.hold_plan_to(plan, fresh, stored_decisions(preview), unfinished, in_ledger)
     logger.info(
         "run %s held to preview %s: %s changed since preview, %s excluded",
         run.id,

@@ -84,7 +84,8 @@ def store(preview: ContactPreview, found) -> None:
                 target_id=decision.target_id,
                 target_name=decision.target_name,
                 reason=decision.reason,
-                fields=decision.fields,
+                # A list of pairs: jsonb keeps no key order, and the order is the reading order.
+                fields=[[name, value] for name, value in decision.fields.items()],
                 notes=list(decision.notes),
                 fingerprint=decision.fingerprint,
             )

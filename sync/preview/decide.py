@@ -44,8 +44,8 @@ LABELS = {
 }
 
 # The log outcomes of an apply run's records that it did not act on (``sync.registration``).
-CHANGED = "changed_since_preview"
-EXCLUDED = "excluded_from_plan"
+CHANGED = "preview_changed"
+EXCLUDED = "preview_excluded"
 
 # The plan's log outcome for each category whose entry an apply run may replace.
 _ENTRY_OUTCOMES = {LINK: "matched", REVIEW: "needs_review", SKIPPED: "skipped"}
@@ -118,10 +118,11 @@ def decisions(
         record = records.get(record_key(item["system"], item["record_id"]))
         if category is None or record is None:
             continue
+        detail = [] if category == REVIEW else [item["reason"], item.get("target_id", "")]
         found[record_key(record.system, record.id)] = Decision(
             category,
             record,
-            _digest([category, record_digest(record), item["reason"], item.get("target_id", "")]),
+            _digest([category, record_digest(record), *detail]),
             reason=item["reason"],
             target_id=item.get("target_id", ""),
         )
@@ -130,7 +131,8 @@ def decisions(
         found[record_key(record.system, record.id)] = Decision(
             REVIEW,
             record,
-            _digest([REVIEW, record_digest(record), review.reason, sorted(review.candidates)]),
+            # The record, not the wording: once written, a review row's entry reads differently.
+            _digest([REVIEW, record_digest(record)]),
             reason=review.reason,
         )
     for link in plan.links:
@@ -177,12 +179,15 @@ def hold_plan_to(
     fresh: Mapping[str, Decision],
     stored: Mapping[str, StoredDecision],
     unfinished: Set[str] = frozenset(),
+    in_ledger: Set[str] = frozenset(),
 ) -> dict[str, int]:
     """Narrow ``plan`` (in place) to what the stored preview showed; see the module docstring.
 
     ``unfinished``: keys of records whose create an earlier run left in the outbox (``creating``):
-    those are always finished (create-or-adopt), so nothing is made twice. Returns how many
-    records were left out, by outcome (``CHANGED``, ``EXCLUDED``).
+    those are always finished (create-or-adopt), so nothing is made twice. ``in_ledger``: keys
+    of records the ledger links or holds for review now; a previewed item that is among them
+    was done already (by an earlier, stopped apply of the same plan) and is not "changed".
+    Returns how many records were left out, by outcome (``CHANGED``, ``EXCLUDED``).
     """
     held = _Held()
     for key, decision in fresh.items():
@@ -195,7 +200,7 @@ def hold_plan_to(
             continue
         _leave_out(held, decision, CHANGED, _changed_reason(before, decision))
     for key, before in stored.items():
-        if before.category not in HELD or key in held.drop:
+        if before.category not in HELD or key in held.drop or key in in_ledger:
             continue
         now = fresh.get(key)
         if now is None:
@@ -203,7 +208,6 @@ def hold_plan_to(
         elif now.category == SKIPPED:
             # Previewed as something to do, now skipped: say so in place of the skip entry.
             _leave_out(held, now, CHANGED, _changed_reason(before, now))
-        # Already linked now: an earlier apply of the same plan did it (a resumed run).
     _narrow(plan, held, fresh)
     left = {CHANGED: 0, EXCLUDED: 0}
     for item in held.entries:

@@ -105,8 +105,8 @@ class PreviewItem(models.Model):
     target_id = models.CharField(max_length=64, blank=True)
     target_name = models.CharField(max_length=500, blank=True)
     reason = models.TextField(blank=True)
-    # For creates: the new record's fields ({name: value}) and notes on them.
-    fields = models.JSONField(default=dict, blank=True)
+    # For creates: the new record's fields ([[name, value], …] in reading order) and notes.
+    fields = models.JSONField(default=list, blank=True)
     notes = models.JSONField(default=list, blank=True)
     # The decision and the records it was made on; an apply acts only where it is unchanged.
     fingerprint = models.CharField(max_length=64)

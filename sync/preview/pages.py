@@ -161,7 +161,7 @@ def csv_lines(preview: ContactPreview, item_filter: ItemFilter) -> Iterator[str]
                 tid,
                 _csv_safe(tname),
                 _csv_safe(reason),
-                _csv_safe("; ".join(f"{k}: {v}" for k, v in (fields or {}).items())),
+                _csv_safe("; ".join(f"{k}: {v}" for k, v in fields or [])),
                 _csv_safe(" ".join(notes or [])),
             ]
         )
