@@ -199,12 +199,16 @@ def hold_plan_to(
                 _leave_out(held, decision, EXCLUDED, _excluded_reason(decision.category))
             continue
         _leave_out(held, decision, CHANGED, _changed_reason(before, decision))
+    # A LACRM contact that would now be linked is decided under its QuickBooks customer's key.
+    linked_to = {record_key(LACRM, d.target_id): d for d in fresh.values() if d.category == LINK}
     for key, before in stored.items():
         if before.category not in HELD or key in held.drop or key in in_ledger:
             continue
         now = fresh.get(key)
-        if now is None:
-            held.entries.append(_gone_entry(before))
+        if now is None and key in linked_to:
+            held.entries.append(_stored_entry(before, _changed_reason(before, linked_to[key])))
+        elif now is None:
+            held.entries.append(_stored_entry(before, _GONE.format(LABELS[before.category])))
         elif now.category == SKIPPED:
             # Previewed as something to do, now skipped: say so in place of the skip entry.
             _leave_out(held, now, CHANGED, _changed_reason(before, now))
@@ -275,7 +279,14 @@ def _changed_reason(before: StoredDecision | None, now: Decision) -> str:
     )
 
 
-def _gone_entry(before: StoredDecision) -> dict:
+_GONE = (
+    "Changed since the preview: previewed as {}, but the record is no longer there to act on "
+    "(deleted, made inactive or a sub-customer?). Not acted on."
+)
+
+
+def _stored_entry(before: StoredDecision, reason: str) -> dict:
+    """A log entry about a record the fresh plan has no decision of its own for."""
     return {
         "outcome": CHANGED,
         "system": before.system,
@@ -283,9 +294,5 @@ def _gone_entry(before: StoredDecision) -> dict:
         "record_name": before.record_name[:500],
         "record_email": before.record_email[:254],
         "target_id": before.target_id,
-        "reason": (
-            f"Changed since the preview: previewed as {LABELS[before.category]}, but the record "
-            "is no longer there to act on (deleted, made inactive or a sub-customer?). Not "
-            "acted on."
-        ),
+        "reason": reason[:2000],
     }
