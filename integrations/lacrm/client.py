@@ -28,7 +28,7 @@ from integrations.errors import (
     ValidationFailed,
 )
 from integrations.lacrm import limits, mapping
-from integrations.records import LACRM, ContactRecord, CreatePreview, CreateResult, flatten_fields
+from integrations.records import LACRM, ContactRecord, CreatePreview, CreateResult
 
 logger = logging.getLogger(__name__)
 
@@ -311,13 +311,7 @@ class LacrmClient:
         self, records: Sequence[ContactRecord], existing: Iterable[ContactRecord] = ()
     ) -> list[CreatePreview]:
         """What ``CreateContact`` would receive for each record (no call is made)."""
-        previews = []
-        for record in records:
-            params = mapping.record_to_create_params(record, self.user_id)
-            params.pop("AssignedTo", None)
-            kind = "Company" if params.pop("IsCompany") else "Person"
-            previews.append(CreatePreview(fields={"Record": kind, **flatten_fields(params)}))
-        return previews
+        return mapping.describe_contact_creates(records, self.user_id)
 
     def find_possible_creations(self, record: ContactRecord) -> list[ContactRecord]:
         """Contacts an interrupted create could have made: LACRM's search by email, else name."""

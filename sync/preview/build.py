@@ -2,17 +2,20 @@
 
 The reads are the run's own (``sync.contacts.pull``), the plan is the run's own
 (``sync.contacts.writes.plan_for`` → the pure planner); nothing is written to either system
-or to the ledger. The plan is stored with bulk inserts, item by item, and kept for
+or to the ledger. The plan is stored with one COPY, item by item, and kept for
 ``PREVIEW_LIFETIME``.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import logging
 import time
 from collections import Counter
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -24,8 +27,6 @@ from sync.preview.creates import describe_creates
 from sync.preview.models import PREVIEW_LIFETIME, ContactPreview, PreviewItem
 
 logger = logging.getLogger(__name__)
-
-INSERT_BATCH = 5000
 
 
 def build_preview(preview_id) -> None:
@@ -65,34 +66,69 @@ def build_preview(preview_id) -> None:
     logger.info("preview %s ready: %s items", preview.id, len(found))
 
 
+COLUMNS = (
+    "preview_id",
+    "seq",
+    "category",
+    "system",
+    "record_id",
+    "record_name",
+    "record_email",
+    "target_id",
+    "target_name",
+    "reason",
+    "fields",
+    "notes",
+    "fingerprint",
+    "excluded",
+)
+
+
+# Empty values are empty strings, never NULL (COPY's CSV reads an unquoted empty as NULL).
+TEXT_COLUMNS = COLUMNS[2:10] + ("fingerprint",)
+
+
 def store(preview: ContactPreview, found) -> None:
-    """Write the items and the counts per category, in one transaction."""
+    """Write the items and the counts per category, in one transaction.
+
+    With Postgres' COPY: tens of thousands of rows in about a second, where ``bulk_create``
+    takes several (``python -m tests.bench preview`` measures it).
+    """
     counts: Counter = Counter()
-    rows = []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
     for seq, decision in enumerate(found):
         counts[decision.category] += 1
         record = decision.record
-        rows.append(
-            PreviewItem(
-                preview=preview,
-                seq=seq,
-                category=decision.category,
-                system=record.system,
-                record_id=record.id,
-                record_name=record.name[:500],
-                record_email=record.primary_email[:254],
-                target_id=decision.target_id,
-                target_name=decision.target_name,
-                reason=decision.reason,
+        writer.writerow(
+            (
+                preview.pk,
+                seq,
+                decision.category,
+                record.system,
+                record.id,
+                record.name[:500],
+                record.primary_email[:254],
+                decision.target_id,
+                decision.target_name[:500],
+                decision.reason,
                 # A list of pairs: jsonb keeps no key order, and the order is the reading order.
-                fields=[[name, value] for name, value in decision.fields.items()],
-                notes=list(decision.notes),
-                fingerprint=decision.fingerprint,
+                json.dumps([[name, value] for name, value in decision.fields.items()]),
+                json.dumps(list(decision.notes)),
+                decision.fingerprint,
+                "f",
             )
         )
+    buffer.seek(0)
+    table = PreviewItem._meta.db_table
     with transaction.atomic():
         PreviewItem.objects.filter(preview=preview).delete()
-        PreviewItem.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+        with connection.cursor() as cursor:
+            cursor.copy_expert(
+                f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN WITH (FORMAT csv, "  # noqa: S608
+                f"FORCE_NOT_NULL ({', '.join(TEXT_COLUMNS)}))",
+                buffer,
+            )
         ContactPreview.objects.filter(pk=preview.pk).update(counts=dict(counts))
 
 
