@@ -24,7 +24,7 @@ from sync.contacts.pull import pull_workspace
 from sync.contacts.writes import plan_for
 from sync.preview import decide
 from sync.preview.creates import describe_creates
-from sync.preview.models import PREVIEW_LIFETIME, ContactPreview, PreviewItem
+from sync.preview.models import KEEP_EXPIRED, PREVIEW_LIFETIME, ContactPreview, PreviewItem
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ def build_preview(preview_id) -> None:
     if preview is None or preview.status != ContactPreview.Status.QUEUED:
         return  # Gone, or a duplicate delivery of a job that already ran.
     _update(preview, status=ContactPreview.Status.RUNNING, started_at=timezone.now())
+    forget_old_items(preview.workspace)
     _update(preview, stage="Reading QuickBooks and Less Annoying CRM…")
     try:
         pulled = pull_workspace(preview.workspace, lambda: _read_some(preview))
@@ -130,6 +131,16 @@ def store(preview: ContactPreview, found) -> None:
                 buffer,
             )
         ContactPreview.objects.filter(pk=preview.pk).update(counts=dict(counts))
+
+
+def forget_old_items(workspace) -> int:
+    """Delete the lists of previews that expired over ``KEEP_EXPIRED`` ago (their counts stay,
+    and so do the links from the runs that applied them)."""
+    cutoff = timezone.now() - KEEP_EXPIRED
+    deleted, _ = PreviewItem.objects.filter(
+        preview__workspace=workspace, preview__expires_at__lt=cutoff
+    ).delete()
+    return deleted
 
 
 def _update(preview: ContactPreview, **values) -> None:

@@ -13,6 +13,8 @@ from accounts.scoping import WorkspaceManager
 
 # How long a plan may be applied after it was made.
 PREVIEW_LIFETIME = timedelta(hours=24)
+# How long an expired preview's list is kept for reading (then only its counts are).
+KEEP_EXPIRED = timedelta(days=7)
 
 
 class Category(models.TextChoices):
@@ -86,6 +88,10 @@ class ContactPreview(models.Model):
         last = self.heartbeat_at or self.created_at
         limit = timedelta(seconds=max(120, 4 * settings.SYNC_STALE_AFTER_SECONDS))
         return last < timezone.now() - limit
+
+    @property
+    def list_removed(self) -> bool:
+        return self.expires_at is not None and self.expires_at < timezone.now() - KEEP_EXPIRED
 
     def count(self, category: str) -> int:
         return int(self.counts.get(category, 0))

@@ -199,3 +199,15 @@ def test_an_empty_plan_says_there_is_nothing_to_do(alice_client, alice):
 def test_dashboard_has_the_preview_button(alice_client):
     page = alice_client.get(reverse("dashboard")).content.decode()
     assert 'id="preview-contacts"' in page
+
+
+def test_lists_of_long_expired_previews_are_removed_but_their_counts_stay(alice_client, alice):
+    from sync.preview.build import forget_old_items
+
+    old, recent = make_preview(alice), make_preview(alice)
+    ContactPreview.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=8))
+    ContactPreview.objects.filter(pk=recent.pk).update(expires_at=timezone.now())
+    assert forget_old_items(workspace_of(alice)) == 5
+    assert PreviewItem.objects.filter(preview=recent).count() == 5
+    page = alice_client.get(url("detail", old)).content.decode()
+    assert "its list was removed" in page and 'id="count-create_in_qbo"><b>3</b>' in page
