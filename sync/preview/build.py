@@ -16,7 +16,6 @@ import time
 from collections import Counter
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from integrations.errors import IntegrationError
@@ -38,7 +37,7 @@ def build_preview(preview_id) -> None:
     forget_old_items(preview.workspace)
     _update(preview, stage="Reading QuickBooks and Less Annoying CRM…")
     try:
-        pulled = pull_workspace(preview.workspace, lambda: _read_some(preview))
+        pulled = pull_workspace(preview.workspace, lambda: _update(preview))
         started = time.monotonic()
         _update(preview, stage="Matching and planning…")
         plan, _ledger = plan_for(preview.workspace, pulled)
@@ -146,11 +145,6 @@ def forget_old_items(workspace) -> int:
 def _update(preview: ContactPreview, **values) -> None:
     values.setdefault("heartbeat_at", timezone.now())
     ContactPreview.objects.filter(pk=preview.pk).update(**values)
-
-
-def _read_some(preview: ContactPreview) -> None:
-    # Called every 1,000 records and after each side: roughly how far the pull is.
-    _update(preview, records_read=F("records_read") + 1000)
 
 
 def _fail(preview: ContactPreview, reason: str) -> None:

@@ -49,7 +49,6 @@ class ContactPreview(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # What the job is doing now, as the progress line says it.
     stage = models.CharField(max_length=120, blank=True)
-    records_read = models.PositiveIntegerField(default=0)
     failure_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
