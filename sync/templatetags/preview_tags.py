@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.db.models import Count
 
+from sync import outcomes
 from sync.models import SyncLogEntry
 from sync.preview.apply import preview_of
 from sync.preview.decide import CHANGED, EXCLUDED
@@ -24,4 +25,10 @@ def applied_preview(run):
         .annotate(n=Count("id"))
         .values_list("outcome", "n")
     )
-    return {"preview": preview, "changed": left.get(CHANGED, 0), "excluded": left.get(EXCLUDED, 0)}
+    return {
+        "preview": preview,
+        "changed": left.get(CHANGED, 0),
+        "excluded": left.get(EXCLUDED, 0),
+        "changed_help": outcomes.help_text(CHANGED),
+        "excluded_help": outcomes.help_text(EXCLUDED),
+    }

@@ -195,6 +195,10 @@ def test_records_changed_between_preview_and_apply_are_not_acted_on(
     assert "no longer there" in reasons[deleted]
     assert "edited" in reasons[renamed]
     assert_counters_match_logs(run)
+    # The run page says how many were left for the next sync, and what that means.
+    page = cw.client.get(reverse("sync:run_detail", kwargs={"run_id": run.id})).content.decode()
+    assert f"{len(changed)} changed since the preview and 0 excluded from the plan" in page
+    assert "or its decision would now differ" in page
 
 
 @pytest.mark.worker
