@@ -98,6 +98,7 @@ def detail(request: HttpRequest, preview_id) -> HttpResponse:
         context.update(
             page=pages.item_page(preview, item_filter, request.GET),
             item_filter=item_filter,
+            total=sum(preview.counts.values()),
             # (value, label, items, items still ticked — None where nothing can be unticked)
             categories=[
                 (value, label, preview.count(value), included.get(value))
