@@ -114,7 +114,10 @@ def workspace_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if getattr(request, "workspace", None) is None:
-            raise Http404("You are not a member of any workspace.")
+            # Not a 404: say what to do (create a workspace, sign up, or use the admin).
+            from accounts.no_workspace import no_workspace
+
+            return no_workspace(request)
         return view(request, *args, **kwargs)
 
     return wrapper

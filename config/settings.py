@@ -354,6 +354,8 @@ STORAGES = {
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie.
+# A failed CSRF check shows the site's own page, with a way back (config.errorpages).
+CSRF_FAILURE_VIEW = "config.errorpages.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

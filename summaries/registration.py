@@ -12,6 +12,13 @@ def _handler():
     return SummaryHandler()
 
 
+def _notices(run) -> list[str]:
+    from summaries.throttle import throttle_notice
+
+    notice = throttle_notice(run)
+    return [notice] if notice else []
+
+
 def _instance(workspace):
     from summaries.models import SummarySettings
 
@@ -33,16 +40,41 @@ def register() -> None:
                 kinds.Counter("throttled", "updated in the last 24 h", "count-throttled"),
             ),
             result=lambda run: f"{run.notes_added} notes",
+            notices=_notices,
             order=20,
         )
     )
     outcomes.register(
-        outcomes.Outcome(Outcome.NOTE_ADDED, "Note added", outcomes.SUCCEEDED, ("notes_added",)),
-        outcomes.Outcome(Outcome.THROTTLED, "Throttled (24 h)", outcomes.SKIPPED, ("throttled",)),
         outcomes.Outcome(
-            Outcome.NO_OPEN_INVOICES, "No open invoices", outcomes.SKIPPED, ("skipped",)
+            Outcome.NOTE_ADDED,
+            "Note added",
+            outcomes.SUCCEEDED,
+            ("notes_added",),
+            "A note with the customer's open invoices was added to the LACRM contact.",
         ),
-        outcomes.Outcome(Outcome.NOT_LINKED, "Not linked", outcomes.SKIPPED, ("skipped",)),
+        outcomes.Outcome(
+            Outcome.THROTTLED,
+            "Throttled (24 h)",
+            outcomes.SKIPPED,
+            ("throttled",),
+            "This contact got a summary note less than 24 hours ago (at most one a day); the "
+            "reason says when the next one is possible.",
+        ),
+        outcomes.Outcome(
+            Outcome.NO_OPEN_INVOICES,
+            "No open invoices",
+            outcomes.SKIPPED,
+            ("skipped",),
+            "The QuickBooks customer has no unpaid invoices, so no note was added.",
+        ),
+        outcomes.Outcome(
+            Outcome.NOT_LINKED,
+            "Not linked",
+            outcomes.SKIPPED,
+            ("skipped",),
+            "The contact has no linked QuickBooks customer; run Sync New Contacts first.",
+        ),
+        # Its help text comes with the sync app's registration of the same outcome.
         outcomes.Outcome(Outcome.UNCHANGED, "Unchanged", outcomes.SKIPPED, ("skipped",)),
     )
     settings_sections.register(

@@ -44,6 +44,11 @@ class RunKind:
     result: Callable[[Any], str] = field(default=lambda run: "")
     # Why this kind cannot start for a workspace now ("" when it can), e.g. a setting is off.
     unavailable: Callable[[Any], str] = field(default=lambda workspace: "")
+    # Sentences the progress panel adds about a run of this kind (e.g. when throttled contacts
+    # can next be updated); none by default.
+    notices: Callable[[Any], list[str]] = field(default=lambda run: [])
+    # Whether a finished run's failed items can be retried on their own ("Retry failed items").
+    retry_failed: bool = False
     primary: bool = False
     order: int = 100
 

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import TupleGreaterThan, TupleLessThan
 
-from sync import logsearch, outcomes
+from sync import logsearch, outcomes, searchterms
 
 # The runtime-log filter: one choice per outcome group (each kind registers its outcomes).
 LOG_FILTERS = {
@@ -80,7 +80,7 @@ class LogFilter:
         outcome = params.get("outcome", "")
         return cls(
             outcome=outcome if outcome in LOG_FILTERS else "",
-            text=params.get("q", "").strip(),
+            text=searchterms.search_text(params),
         )
 
     @property

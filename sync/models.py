@@ -58,6 +58,10 @@ class SyncRun(models.Model):
     # Batches are numbered; a task carrying an old number is a duplicate delivery and is dropped.
     next_batch = models.PositiveIntegerField(default=0)
     planned = models.BooleanField(default=False)
+    # "Retry failed items": this run retries exactly the failed items of that finished run.
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
     # Counters feeding the progress bar; each moves together with its log entries.
     total = models.PositiveIntegerField(default=0, help_text="Contacts planned for creation/notes.")
     processed = models.PositiveIntegerField(default=0)
@@ -220,6 +224,10 @@ class SyncLogEntry(models.Model):
     @property
     def outcome_label(self) -> str:
         return outcomes.label(self.outcome)
+
+    @property
+    def outcome_help(self) -> str:
+        return outcomes.help_text(self.outcome)
 
 
 class ContactLink(models.Model):

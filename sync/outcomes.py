@@ -1,6 +1,7 @@
 """The registry of log outcomes: every job kind registers the outcomes its log entries use.
 
-An outcome has a label for people, a group for the runtime-log filter ("succeeded",
+An outcome has a label for people, a short help text saying what it means (the runtime-log
+page shows them as a legend and on each badge), a group for the runtime-log filter ("succeeded",
 "skipped", "already_matched", "needs_review", "failed"), and the run counters (``SyncRun``
 fields) that move with its entries, from which the run page tells about how many entries a
 filter holds without counting them. The engine itself only ever writes ``failed`` and
@@ -27,7 +28,7 @@ class Outcome:
     group: str
     # The run counters its entries move (none: entries of no run, or a run-level line).
     counters: tuple[str, ...] = ()
-    # What it means, for people who wonder (shown beside the runtime log's filters).
+    # One or two sentences for people: what happened to the record, and what (if anything) to do.
     help: str = ""
 
     def __post_init__(self) -> None:
@@ -42,14 +43,38 @@ def register(*outcomes: Outcome) -> None:
     for outcome in outcomes:
         existing = _OUTCOMES.get(outcome.value)
         if existing is not None and existing != outcome:
-            raise ValueError(f"Outcome {outcome.value!r} is registered already as {existing}")
+            # Two apps may share an outcome ("unchanged"); one may leave its help to the other.
+            if _same_but_help(existing, outcome):
+                outcome = existing if existing.help else outcome
+            else:
+                raise ValueError(f"Outcome {outcome.value!r} is registered already as {existing}")
         _OUTCOMES[outcome.value] = outcome
+
+
+def _same_but_help(a: Outcome, b: Outcome) -> bool:
+    return (a.label, a.group, a.counters) == (b.label, b.group, b.counters) and not (
+        a.help and b.help
+    )
 
 
 # The engine's own: a work item that failed, or that was passed over.
 register(
-    Outcome("failed", "Failed", FAILED, ("failed",)),
-    Outcome("skipped", "Skipped", SKIPPED, ("skipped",)),
+    Outcome(
+        "failed",
+        "Failed",
+        FAILED,
+        ("failed",),
+        "This record could not be handled; the reason says why. Nothing was half-done: fix the "
+        "cause, then use Retry failed items or run the sync again.",
+    ),
+    Outcome(
+        "skipped",
+        "Skipped",
+        SKIPPED,
+        ("skipped",),
+        "Passed over on purpose (a setting, or it was dealt with meanwhile); the reason says "
+        "which. Nothing was changed.",
+    ),
 )
 
 
@@ -61,6 +86,13 @@ def label(value: str) -> str:
 def help_text(value: str) -> str:
     outcome = _OUTCOMES.get(value)
     return outcome.help if outcome else ""
+
+
+def legend() -> list[Outcome]:
+    """Every outcome that has a help text, in filter-group order, then by label."""
+    order = {group: n for n, group in enumerate(GROUPS)}
+    described = [o for o in _OUTCOMES.values() if o.help]
+    return sorted(described, key=lambda o: (order[o.group], o.label))
 
 
 def in_group(group: str) -> tuple[str, ...]:

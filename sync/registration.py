@@ -7,6 +7,23 @@ from sync.models import SyncLogEntry, SyncRun
 
 Outcome = SyncLogEntry.Outcome
 
+# What each outcome means, for the runtime-log legend (failed and skipped: ``sync.outcomes``).
+OUTCOME_HELP = {
+    Outcome.CREATED: "The record had no counterpart, so LedgerLink created it in the other system "
+    "and linked the two.",
+    Outcome.MATCHED: "An existing record in the other system is the same customer (by email, or "
+    "by name where you allow it); the two are now linked. Nothing was created.",
+    Outcome.ALREADY_MATCHED: "Linked by an earlier run or by hand; this run left it as it was.",
+    Outcome.NEEDS_REVIEW: "Held for review: more than one record could be the match, so nothing "
+    "was linked or created. Decide on the Review page.",
+    Outcome.UPDATED: "A linked pair's address, phone or website was copied to the other side "
+    "under the precedence rules in Settings.",
+    Outcome.UNCHANGED: "Nothing to change: the record (or the invoice summary) is the same as "
+    "last time.",
+    Outcome.LINKED: "Linked by hand on the Matched records or Review page.",
+    Outcome.UNLINKED: "Unlinked by hand; the pair is remembered as not a match.",
+}
+
 
 def _contacts():
     from sync.contacts.handler import ContactSyncHandler
@@ -46,6 +63,7 @@ def register() -> None:
                 kinds.Counter("needs_review", "need review", "count-review"),
             ),
             result=lambda run: str(run.created_in_lacrm + run.created_in_qbo),
+            retry_failed=True,
             primary=True,
             order=10,
         )
@@ -77,7 +95,12 @@ def register() -> None:
         Outcome.UNCHANGED: (outcomes.SKIPPED, ("skipped",)),
         Outcome.FAILED: (outcomes.FAILED, ("failed",)),
     }
-    outcomes.register(*(outcomes.Outcome(o.value, o.label, g, c) for o, (g, c) in groups.items()))
+    outcomes.register(
+        *(
+            outcomes.Outcome(o.value, o.label, g, c, OUTCOME_HELP.get(o.value, ""))
+            for o, (g, c) in groups.items()
+        )
+    )
     # A run that applies a stored preview (sync.preview) leaves these records alone.
     outcomes.register(
         outcomes.Outcome(

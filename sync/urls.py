@@ -14,6 +14,7 @@ urlpatterns = [
     path("contacts/preview/", include("sync.preview.urls")),
     path("runs/<uuid:run_id>/", views.run_detail, name="run_detail"),
     path("runs/<uuid:run_id>/stop/", views.stop, name="stop"),
+    path("runs/<uuid:run_id>/retry/", views.retry_failed, name="retry_failed"),
     path("runs/<uuid:run_id>/panel/", views.run_panel, name="run_panel"),
     path("runs/<uuid:run_id>/logs.csv", views.run_logs_csv, name="run_logs_csv"),
     # The match ledger, the review queue and the workspace's sync settings.

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.scoping import get_for_workspace, workspace_required
 from integrations import registry
-from sync import kinds, logpage, outcomes, runs
+from sync import kinds, logpage, outcomes, retry, runs, searchterms
 from sync.models import SyncLogEntry, SyncRun
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,26 @@ def stop(request: HttpRequest, run_id) -> HttpResponse:
             "again to continue where it left off.",
         )
     if request.htmx:
-        return render(request, "sync/_run_panel.html", {"current": run})
+        return render(request, "sync/_run_panel.html", {"current": run, "history_oob": True})
+    return redirect("dashboard")
+
+
+@workspace_required
+@require_POST
+def retry_failed(request: HttpRequest, run_id) -> HttpResponse:
+    """Start a run that retries exactly the failed items of a finished run."""
+    run = get_for_workspace(request, SyncRun, pk=run_id)
+    problems = retry.retry_blockers(run)
+    if problems:
+        messages.warning(request, f"Not retried: {'; '.join(problems)}.")
+        return redirect("sync:run_detail", run_id=run.id)
+    new_run, created = retry.start_retry(run, user=request.user)
+    if created:
+        messages.success(
+            request, f"Retrying the {run.failed} failed item{'s' if run.failed != 1 else ''}."
+        )
+    else:
+        messages.info(request, f"{new_run.kind_label} is already running.")
     return redirect("dashboard")
 
 
@@ -93,10 +112,12 @@ def stop(request: HttpRequest, run_id) -> HttpResponse:
 def run_panel(request: HttpRequest, run_id) -> HttpResponse:
     """The live progress panel, polled by htmx while a run is active."""
     run = get_for_workspace(request, SyncRun, pk=run_id)
+    on_detail_page = request.GET.get("detail") == "1"
     response = render(
         request,
         "sync/_run_panel.html",
-        {"current": run, "on_detail_page": request.GET.get("detail") == "1"},
+        # On the dashboard each poll also refreshes the run's status in the run history.
+        {"current": run, "on_detail_page": on_detail_page, "history_oob": not on_detail_page},
     )
     if not run.is_active and request.htmx:
         # Refresh the whole dashboard once, so buttons and history catch up with the end state.
@@ -121,8 +142,10 @@ def run_detail(request: HttpRequest, run_id) -> HttpResponse:
             "current": run,
             "page": page,
             "filters": list(logpage.LOG_FILTERS.items()),
+            "legend": outcomes.legend(),
             "outcome": log_filter.outcome,
             "query": log_filter.text,
+            "search_notice": searchterms.search_notice(request.GET),
             "csv_url": reverse("sync:run_logs_csv", kwargs={"run_id": run.id})
             + (f"?{urlencode(params)}" if params else ""),
         },
@@ -170,6 +193,7 @@ CSV_FIELDS = (
     "reason",
     "error_code",
 )
+CSV_BOM = "\ufeff"
 # Lines are sent in blocks of about this many characters: one write per line would cost more
 # than writing the line.
 CSV_BLOCK = 64 * 1024
@@ -190,7 +214,8 @@ def run_logs_csv(request: HttpRequest, run_id) -> StreamingHttpResponse:
     first = list(itertools.islice(entries, 1))
 
     def rows():
-        yield writer.writerow(header)
+        # A byte-order mark first: Excel reads a CSV without one as ANSI and garbles accents.
+        yield CSV_BOM + writer.writerow(header)
         for at, outcome, system, record_id, name, email, target_id, reason, code in itertools.chain(
             first, entries
         ):
@@ -216,7 +241,9 @@ def run_logs_csv(request: HttpRequest, run_id) -> StreamingHttpResponse:
         ),
         what=f"CSV export of run {run.id}",
     )
-    response = StreamingHttpResponse(_in_blocks(lines, CSV_BLOCK), content_type="text/csv")
+    response = StreamingHttpResponse(
+        _in_blocks(lines, CSV_BLOCK), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="ledgerlink-run-{run.id}.csv"'
     return response
 

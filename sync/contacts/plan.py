@@ -348,3 +348,25 @@ def _refreshed(row: LedgerRow, qbo, lacrm) -> dict | None:
     }
     after = {**before, **snapshot(qbo, lacrm), "flag": missing_flag(row, qbo, lacrm)}
     return after if after != before else None
+
+
+def restricted(plan: ContactPlan, wanted: Set[tuple[str, str]]) -> ContactPlan:
+    """Only the part of ``plan`` about the records in ``wanted`` (``(system, id)`` pairs): what
+    "Retry failed items" does with a fresh plan, so those records are matched against everything
+    pulled but no other record is linked, held or created. Display refreshes are kept whole."""
+
+    def about(system: str, record_id: str | None, target_id: str | None = None) -> bool:
+        other = LACRM if system == QBO else QBO
+        return (system, record_id) in wanted or (other, target_id) in wanted
+
+    kept = ContactPlan(refreshed=plan.refreshed)
+    kept.entries = [
+        e for e in plan.entries if about(e["system"], e["record_id"], e.get("target_id"))
+    ]
+    for e in kept.entries:
+        if e["outcome"] in kept.counts:
+            kept.counts[e["outcome"]] += 1
+    kept.links = [link for link in plan.links if about(QBO, link.qbo.id, link.lacrm.id)]
+    kept.reviews = [r for r in plan.reviews if about(r.record.system, r.record.id)]
+    kept.creates = [record for record in plan.creates if about(record.system, record.id)]
+    return kept

@@ -18,6 +18,7 @@ from sync.contacts.plan import (
     PlanSettings,
     Pulled,
     plan_contacts,
+    restricted,
     snapshot,
 )
 from sync.models import ContactLink, RejectedPair, SyncRun, SyncSettings, SyncWorkItem
@@ -86,7 +87,8 @@ def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
     sync_settings = SyncSettings.for_workspace(workspace)
     plan, ledger = plan_for(workspace, pulled)
     # A run held to a stored plan does that plan's contacts and nothing more (no field updates).
-    restricted = any([restrict(run, plan, pulled) for restrict in _RESTRICTIONS])
+    held_to_preview = any([restrict(run, plan, pulled) for restrict in _RESTRICTIONS])
+    plan, wanted = _retry_scope(run, plan)
 
     changed = [link for link in ledger if str(link.pk) in plan.refreshed]
     for link in changed:
@@ -129,17 +131,11 @@ def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
 
     items = [work_item(run, seq, record) for seq, record in enumerate(plan.creates)]
     entries, counts = plan.entries, dict(plan.counts)
-    if sync_settings.update_fields and not restricted:
+    if sync_settings.update_fields and not held_to_preview:
         # Keep address, phone and website of linked pairs in step in the same run.
         from sync.fields.handler import FieldUpdateHandler
 
-        pairs = [
-            row
-            for row in [*ledger, *new_links]
-            if row.state == ContactLink.State.LINKED
-            and row.qbo_id in pulled.qbo
-            and row.lacrm_id in pulled.lacrm
-        ]
+        pairs = _pairs_to_update([*ledger, *new_links], pulled, wanted)
         updates, update_entries, _ = FieldUpdateHandler().plan_work(
             run, pairs, pulled.qbo, pulled.lacrm, first_seq=len(items)
         )
@@ -149,6 +145,29 @@ def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
 
     SyncWorkItem.objects.bulk_create(items, batch_size=1000)
     log_entries(run, entries, total=len(items), **counts)
+
+
+def _retry_scope(run: SyncRun, plan):
+    """For "Retry failed items", the fresh plan's part about the records that failed and those
+    records (``(system, id)``); otherwise the whole plan and None."""
+    if not run.retry_of_id:
+        return plan, None
+    from sync.retry import failed_records
+
+    wanted = failed_records(run.retry_of)
+    return restricted(plan, wanted), wanted
+
+
+def _pairs_to_update(rows: list[ContactLink], pulled: Pulled, wanted) -> list[ContactLink]:
+    """The linked pairs whose both records were pulled (of ``wanted`` only, when given)."""
+    return [
+        row
+        for row in rows
+        if row.state == ContactLink.State.LINKED
+        and row.qbo_id in pulled.qbo
+        and row.lacrm_id in pulled.lacrm
+        and (wanted is None or ("qbo", row.qbo_id) in wanted or ("lacrm", row.lacrm_id) in wanted)
+    ]
 
 
 def work_item(run: SyncRun, seq: int, record: ContactRecord) -> SyncWorkItem:

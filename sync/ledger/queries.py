@@ -131,15 +131,6 @@ def flagged_count(workspace) -> int:
     return ContactLink.objects.for_workspace(workspace).exclude(flag="").count()
 
 
-def open_review_count(workspace) -> int:
-    """Records waiting in the review queue (one per record, not per case: a cheap count)."""
-    return (
-        ContactLink.objects.for_workspace(workspace)
-        .filter(state=ContactLink.State.NEEDS_REVIEW)
-        .count()
-    )
-
-
 # --- Unmatched records ---------------------------------------------------------------------------
 
 

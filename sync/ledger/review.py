@@ -109,6 +109,12 @@ def review_cases(workspace, terms: str = "") -> list[ReviewCase]:
     return cases
 
 
+def open_case_count(workspace) -> int:
+    """Cases waiting in the review queue, as the review page lists them (not records: the
+    records of one case, joined through their candidates, are one decision)."""
+    return len(review_cases(workspace))
+
+
 def case_rows(workspace, seeds: list[ContactLink], *, lock: bool = False) -> list[ContactLink]:
     """The review rows of the cases the ``seeds`` belong to (following candidates both ways)."""
     review = ContactLink.objects.for_workspace(workspace).filter(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.scoping import get_for_workspace, workspace_required
 from integrations.errors import IntegrationError
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord
-from sync import settings_sections
+from sync import searchterms, settings_sections
 from sync.forms import SyncSettingsForm
 from sync.ledger import actions as ledger_actions
 from sync.ledger import queries as ledger
@@ -47,7 +47,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
     filter_key = request.GET.get("filter", "")
     if filter_key not in ledger.LEDGER_FILTERS:
         filter_key = ""
-    query = request.GET.get("q", "").strip()
+    query = searchterms.search_text(request.GET)
     unmatched_system = ledger.UNMATCHED_FILTERS.get(filter_key)
     source_run = None
     if unmatched_system:
@@ -66,12 +66,13 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
             "filter_key": filter_key,
             "filter_label": ledger.LEDGER_FILTERS.get(filter_key, ""),
             "query": query,
+            "search_notice": searchterms.search_notice(request.GET),
             "params": _params(request),
             "unmatched_system": unmatched_system,
             "source_run": source_run,
             "ledger_total": ledger_total,
             "flagged": ledger.flagged_count(workspace),
-            "review_count": ledger.open_review_count(workspace),
+            "review_count": review_queue.open_case_count(workspace),
         },
     )
 
@@ -210,7 +211,7 @@ def manual_link(request: HttpRequest) -> HttpResponse:
 
     source = _source_or_404(request, request.GET)
     searched = "q" in request.GET
-    query = request.GET.get("q", source.name or source.email).strip()
+    query = searchterms.search_text(request.GET, default=source.name or source.email)
     known = ledger.search_known(workspace, source.other_system, query)
     live, live_error = [], ""
     if searched and query:
@@ -225,6 +226,7 @@ def manual_link(request: HttpRequest) -> HttpResponse:
         {
             "source": source,
             "query": query,
+            "search_notice": searchterms.search_notice(request.GET),
             "searched": searched,
             "known": known,
             "live": [ref for ref in live if ref.id not in known_ids],
@@ -260,7 +262,7 @@ def _ledger_url(request: HttpRequest) -> str:
 @workspace_required
 def review(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace
-    query = request.GET.get("q", "").strip()
+    query = searchterms.search_text(request.GET)
     cases = review_queue.review_cases(workspace, query)
     page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     for case in page.object_list:
@@ -274,7 +276,13 @@ def review(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sync/ledger/review.html",
-        {"page": page, "query": query, "params": _params(request), "recent": recent},
+        {
+            "page": page,
+            "query": query,
+            "search_notice": searchterms.search_notice(request.GET),
+            "params": _params(request),
+            "recent": recent,
+        },
     )
 
 

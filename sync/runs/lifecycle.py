@@ -46,22 +46,28 @@ def start_blockers(workspace, active: SyncRun | None = None, kind: str = "") -> 
 
 
 def start_run(
-    workspace, kind: str, *, user=None, trigger: str = SyncRun.Trigger.USER
+    workspace,
+    kind: str,
+    *,
+    user=None,
+    trigger: str = SyncRun.Trigger.USER,
+    retry_of: SyncRun | None = None,
 ) -> tuple[SyncRun, bool]:
     """Queue a run unless one is active (the database constraint decides races).
 
     Returns ``(run, created)``; when a run is already active it is returned with ``False``.
+    ``retry_of``: the finished run whose failed items this one retries (``sync.retry``).
     """
     kinds.get(kind)  # An unknown kind is a programming error, raised before anything is written.
     try:
         with transaction.atomic():
             run = SyncRun.objects.create(
-                workspace=workspace, kind=kind, started_by=user, trigger=trigger
+                workspace=workspace, kind=kind, started_by=user, trigger=trigger, retry_of=retry_of
             )
     except IntegrityError:
         existing = active_run(workspace)
         if existing is None:  # It finished between our insert and this read; try once more.
-            return start_run(workspace, kind, user=user, trigger=trigger)
+            return start_run(workspace, kind, user=user, trigger=trigger, retry_of=retry_of)
         return existing, False
     dispatch.enqueue_plan(run)
     logger.info("run %s (%s) queued for workspace %s", run.id, kind, workspace.id)

@@ -11,8 +11,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def open_review_count(context) -> int:
-    """Records waiting in the review queue of the request's workspace (0 without one)."""
-    from sync.ledger.queries import open_review_count as count
+    """Cases waiting in the review queue of the request's workspace (0 without one)."""
+    from sync.ledger.review import open_case_count as count
 
     request = context.get("request")
     workspace = getattr(request, "workspace", None)

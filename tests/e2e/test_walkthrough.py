@@ -215,6 +215,10 @@ def sync_stop_and_sync_again(browser, tmp_path) -> tuple[SyncRun, SyncRun]:
         text(browser, "#count-created-qbo")
     )
     assert created_on_page == second.created_in_lacrm + second.created_in_qbo > 0
+    # The panel tells the whole sync across both runs: what the first one planned, all done.
+    assert text(browser, "#sync-total").startswith(
+        f"{first.total} of {first.total} contacts to create done over 2 runs"
+    )
     created = ContactLink.objects.filter(method=ContactLink.Method.CREATED)
     assert created.count() == (first.created_in_lacrm + first.created_in_qbo + created_on_page), (
         "a contact was created twice or not linked"

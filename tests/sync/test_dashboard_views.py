@@ -118,7 +118,7 @@ def test_logs_paginate(alice_client, alice_run):
 def test_csv_export_has_every_filtered_entry_and_defuses_formulas(alice_client, alice_run):
     url = reverse("sync:run_logs_csv", kwargs={"run_id": alice_run.id})
     response = alice_client.get(url, {"outcome": "succeeded"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0][:3] == ["time", "outcome", "system"]
     assert len(rows) == 1 + 9
     assert rows[1][4] == "'=HYPERLINK(evil)"
@@ -138,7 +138,7 @@ def test_csv_export_streams_every_entry_oldest_first_in_blocks(alice_client, ali
     )
     url = reverse("sync:run_logs_csv", kwargs={"run_id": alice_run.id})
     blocks = list(alice_client.get(url).streaming_content)
-    rows = list(csv.reader(io.StringIO(b"".join(blocks).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(blocks).decode("utf-8-sig"))))
     expected = SyncLogEntry.objects.filter(run=alice_run).order_by("at", "id")
     assert [r[3] for r in rows[1:]] == [e.record_id for e in expected]
     assert 1 < len(blocks) < len(rows) / 100
@@ -167,7 +167,7 @@ def test_csv_export_that_fails_midway_ends_with_a_line_saying_it_is_incomplete(
 
     url = reverse("sync:run_logs_csv", kwargs={"run_id": alice_run.id})
     response = alice_client.get(url)
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
     assert response.status_code == 200
     assert rows[0][0] == "time"

@@ -87,9 +87,9 @@ def test_pages_are_in_the_navigation_and_render_it(alice_client, name):
 
 
 def test_the_review_link_shows_the_open_count(alice_client, alice):
-    held(ws_of(alice), ["1"], ["a", "b"])
+    held(ws_of(alice), ["1"], ["a", "b"])  # three records of one case: one decision
     text = html(alice_client.get(reverse("sync:ledger")))
-    assert "3 records waiting for your review" in text
+    assert "1 case waiting for your review" in text
 
 
 @pytest.mark.parametrize(
