@@ -14,7 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.forms import WorkspaceForm
-from accounts.scoping import get_own_workspace, workspace_required
+from accounts.roles import owner_required
+from accounts.scoping import get_own_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +60,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-@workspace_required
+@owner_required(methods=("POST",))
 def workspace_settings(request: HttpRequest, workspace_id) -> HttpResponse:
-    """Rename the workspace and see its members."""
+    """See the workspace and its members; owners rename it."""
     workspace = get_own_workspace(request, workspace_id)
     form = WorkspaceForm(request.POST or None, instance=workspace)
     if request.method == "POST" and form.is_valid():

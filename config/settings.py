@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     *(SANDBOX_APPS if SANDBOX_ENABLED else []),
     "sync",
     "summaries",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -323,6 +324,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "recover-stale-runs": {"task": "sync.recover_stale_runs", "schedule": 30.0},
     "scheduled-syncs": {"task": "sync.start_scheduled_syncs", "schedule": 300.0},
+    # Warnings 30 and 7 days before QuickBooks' hard expiry (each sent once).
+    "qbo-hard-expiry-warnings": {"task": "notifications.warn_hard_expiry", "schedule": 86400.0},
 }
 # A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)
