@@ -225,7 +225,10 @@ if PRODUCTION:
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # Console by default; EMAIL_BACKEND/EMAIL_FILE_PATH let a developer (or a test's worker
+    # process) write mail to files instead, e.g. django.core.mail.backends.filebased.EmailBackend.
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "") or None
 
 # --- Secrets at rest ----------------------------------------------------------------------------
 # Fernet keys, newest first; older keys still decrypt so keys can be rotated.
