@@ -101,7 +101,7 @@ def warn_hard_expiry(now=None) -> int:
         with scope(workspace=conn.workspace_id):
             if not _claim(conn.workspace, key):
                 continue
-            mailing.send(
+            delivered = mailing.send(
                 conn.workspace,
                 "expiry_warning",
                 "notifications/email/hard_expiry",
@@ -112,5 +112,9 @@ def warn_hard_expiry(now=None) -> int:
                     "connections_url": mailing.absolute(reverse("integrations:index")),
                 },
             )
+            if not delivered:
+                # Nobody got it (mail down, or everyone opted out): try again tomorrow.
+                SentNotice.objects.filter(workspace=conn.workspace, key=key).delete()
+                continue
         sent += 1
     return sent

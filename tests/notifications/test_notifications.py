@@ -301,3 +301,28 @@ def test_notification_settings_are_per_user_and_per_workspace(client, team):
 def test_notification_settings_need_a_signed_in_user(client):
     response = client.get(reverse("notifications:settings"))
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+@pytest.mark.django_db
+def test_an_expiry_warning_nobody_received_is_tried_again(alice, settings):
+    workspace = workspace_of(alice)
+    QuickBooksConnection.objects.create(
+        workspace=workspace,
+        status=ConnectionStatus.CONNECTED,
+        realm_id="1",
+        company_name="Alice Books",
+        refresh_hard_expires_at=timezone.now() + timedelta(days=12),
+    )
+    locmem = settings.EMAIL_BACKEND
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        _closed_port(),
+        2,
+    )
+    assert notices.warn_hard_expiry() == 0
+    assert not SentNotice.objects.exists()
+    settings.EMAIL_BACKEND = locmem
+    assert notices.warn_hard_expiry() == 1
+    assert "Alice Books" in mail.outbox[0].body
+    assert notices.warn_hard_expiry() == 0
