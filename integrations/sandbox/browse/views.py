@@ -5,7 +5,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -130,8 +131,10 @@ def lacrm_contacts_page(request: HttpRequest) -> HttpResponse:
         rows = SandboxLacrmContact.objects.filter(account=account)
         if query:
             rows = rows.filter(search_text__contains=query.lower())
-        rows = rows.annotate(note_count=Count("notes")).order_by(
-            "last_name", "first_name", "company_name", "uid"
+        # People by last name and companies by name, in one alphabetical list.
+        sort_name = Lower(Coalesce(NullIf("last_name", Value("")), "company_name"))
+        rows = rows.annotate(note_count=Count("notes"), sort_name=sort_name).order_by(
+            "sort_name", "first_name", "uid"
         )
     page = _page(request, rows)
     return render(
