@@ -326,3 +326,26 @@ def test_an_expiry_warning_nobody_received_is_tried_again(alice, settings):
     assert notices.warn_hard_expiry() == 1
     assert "Alice Books" in mail.outbox[0].body
     assert notices.warn_hard_expiry() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rejected_lacrm_key_queues_one_reconnect_mail(connected_workspace):
+    from integrations import registry
+    from integrations.errors import IntegrationError
+    from integrations.models import LacrmConnection
+    from integrations.sandbox.lacrm.store import regenerate_key
+
+    # The key is replaced in LACRM (the sandbox), so the stored one is refused over HTTP.
+    regenerate_key(connected_workspace.lacrm_account)
+    purge_broker()
+    with pytest.raises(IntegrationError):
+        registry.crm(connected_workspace.workspace).get_user()
+    conn = LacrmConnection.objects.get(workspace=connected_workspace.workspace)
+    assert conn.status == ConnectionStatus.RECONNECT_NEEDED
+    with pytest.raises(IntegrationError):
+        registry.crm(connected_workspace.workspace).get_user()
+    tasks = [t for t in queued_tasks() if t["task"] == CONNECTION_BROKEN]
+    purge_broker()
+    assert [t["args"][1] for t in tasks] == ["lacrm"]
+    assert notices.connection_broken(*tasks[0]["args"]) == 1
+    assert "Less Annoying CRM needs reconnecting" in mail.outbox[0].subject
