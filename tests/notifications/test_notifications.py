@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 from datetime import timedelta
@@ -39,14 +40,29 @@ def make_run(workspace, status=SyncRun.Status.RUNNING, **fields) -> SyncRun:
     )
 
 
+def _queues() -> set[str]:
+    """Every broker queue a task may be sent to here (the default and the routed ones)."""
+    names = {"celery", getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")}
+    for route in (getattr(settings, "CELERY_TASK_ROUTES", None) or {}).values():
+        if isinstance(route, dict) and route.get("queue"):
+            names.add(route["queue"])
+    return names
+
+
+def empty_queues() -> None:
+    purge_broker()
+    redis.Redis.from_url(settings.REDIS_URL).delete(*_queues())
+
+
 def queued_tasks() -> list[dict]:
-    """The task messages waiting in this test run's broker queue (name and args)."""
+    """The task messages waiting in this test run's broker queues (name and args)."""
     client = redis.Redis.from_url(settings.REDIS_URL)
     found = []
-    for raw in client.lrange("celery", 0, -1):
-        message = json.loads(raw)
-        body = json.loads(__import__("base64").b64decode(message["body"]))
-        found.append({"task": message["headers"]["task"], "args": body[0], "kwargs": body[1]})
+    for queue in sorted(_queues()):
+        for raw in client.lrange(queue, 0, -1):
+            message = json.loads(raw)
+            body = json.loads(base64.b64decode(message["body"]))
+            found.append({"task": message["headers"]["task"], "args": body[0], "kwargs": body[1]})
     return found
 
 
@@ -108,13 +124,13 @@ def test_stopped_runs_send_nothing(team):
 
 @pytest.mark.django_db(transaction=True)
 def test_ending_a_run_queues_the_notification_after_commit(alice):
-    purge_broker()
+    empty_queues()
     workspace = workspace_of(alice)
     run = make_run(workspace)
     lifecycle.finish(run, SyncRun.Status.COMPLETED)
     lifecycle.finish(run, SyncRun.Status.FAILED, "late duplicate")  # already ended: no second
     tasks = [t for t in queued_tasks() if t["task"] == RUN_FINISHED]
-    purge_broker()
+    empty_queues()
     assert tasks == [
         {"task": RUN_FINISHED, "args": [str(run.id)], "kwargs": {"workspace_id": str(workspace.id)}}
     ]
@@ -159,12 +175,12 @@ def _break_qbo(connected) -> QuickBooksConnection:
 @pytest.mark.django_db(transaction=True)
 def test_a_revoked_quickbooks_grant_queues_a_reconnect_mail(connected_workspace):
     conn = _break_qbo(connected_workspace)
-    purge_broker()
+    empty_queues()
     with pytest.raises(ReconnectNeeded):
         qbo_oauth.refresh_tokens(conn.pk)
     assert QuickBooksConnection.objects.get(pk=conn.pk).status == ConnectionStatus.RECONNECT_NEEDED
     tasks = [t for t in queued_tasks() if t["task"] == CONNECTION_BROKEN]
-    purge_broker()
+    empty_queues()
     workspace_id = str(connected_workspace.workspace.id)
     assert tasks == [
         {
@@ -337,7 +353,7 @@ def test_a_rejected_lacrm_key_queues_one_reconnect_mail(connected_workspace):
 
     # The key is replaced in LACRM (the sandbox), so the stored one is refused over HTTP.
     regenerate_key(connected_workspace.lacrm_account)
-    purge_broker()
+    empty_queues()
     with pytest.raises(IntegrationError):
         registry.crm(connected_workspace.workspace).get_user()
     conn = LacrmConnection.objects.get(workspace=connected_workspace.workspace)
@@ -345,7 +361,7 @@ def test_a_rejected_lacrm_key_queues_one_reconnect_mail(connected_workspace):
     with pytest.raises(IntegrationError):
         registry.crm(connected_workspace.workspace).get_user()
     tasks = [t for t in queued_tasks() if t["task"] == CONNECTION_BROKEN]
-    purge_broker()
+    empty_queues()
     assert [t["args"][1] for t in tasks] == ["lacrm"]
     assert notices.connection_broken(*tasks[0]["args"]) == 1
     assert "Less Annoying CRM needs reconnecting" in mail.outbox[0].subject
