@@ -365,3 +365,11 @@ def test_a_rejected_lacrm_key_queues_one_reconnect_mail(connected_workspace):
     assert [t["args"][1] for t in tasks] == ["lacrm"]
     assert notices.connection_broken(*tasks[0]["args"]) == 1
     assert "Less Annoying CRM needs reconnecting" in mail.outbox[0].subject
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_connections_page_shows_when_the_authorization_ends(connected_workspace):
+    conn = QuickBooksConnection.objects.get(workspace=connected_workspace.workspace)
+    page = connected_workspace.client.get(reverse("integrations:index")).content.decode()
+    assert 'id="qbo-hard-expiry"' in page
+    assert f"{conn.refresh_hard_expires_at:%b} {conn.refresh_hard_expires_at.day}," in page
