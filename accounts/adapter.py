@@ -25,8 +25,30 @@ class WorkspaceAccountAdapter(DefaultAccountAdapter):
         return client_ip(request)
 
     def save_user(self, request, user, form, commit=True):
+        """A new user gets their own workspace, unless they sign up from an invitation.
+
+        Signing up from an invitation link (its token waits in the session) with the invited
+        address joins the inviting workspace instead.
+        """
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
-            if commit:
+            if commit and not self._join_invited_workspace(request, user):
                 create_workspace_for(user)
         return user
+
+    def _join_invited_workspace(self, request, user) -> bool:
+        from accounts import teams
+        from accounts.middleware import SESSION_WORKSPACE
+
+        token = request.session.get(teams.SESSION_INVITATION) if request else None
+        invitation = teams.find_invitation(token) if token else None
+        if (
+            invitation is None
+            or not invitation.is_open
+            or not teams.email_matches(invitation, user)
+        ):
+            return False
+        teams.accept(invitation, user)
+        request.session.pop(teams.SESSION_INVITATION, None)
+        request.session[SESSION_WORKSPACE] = str(invitation.workspace_id)
+        return True

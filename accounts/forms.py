@@ -5,7 +5,7 @@ from __future__ import annotations
 from allauth.account.forms import ResetPasswordForm
 from django import forms
 
-from accounts.models import Workspace
+from accounts.models import Membership, Workspace
 
 
 class WorkspaceForm(forms.ModelForm):
@@ -31,3 +31,17 @@ class QuietResetPasswordForm(ResetPasswordForm):
             # No account: ``save`` then sends allauth's "no account" mail to that address.
             self.users = []
             return self.cleaned_data["email"]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(
+        choices=Membership.Role.choices,
+        initial=Membership.Role.MEMBER,
+        help_text="Members run syncs and see everything; owners also manage connections, "
+        "settings and the team.",
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)

@@ -1,5 +1,10 @@
 """Sets ``request.workspace`` for signed-in users and opens that workspace's scope.
 
+A user in several workspaces works in one at a time: the one whose id the session holds
+(``SESSION_WORKSPACE``, set by the switcher in the header) if they are still a member of it,
+else their first membership. ``request.membership`` is their membership there (its role decides
+what they may change: ``accounts.roles``).
+
 Tenant models fail closed (``accounts.scoping``): a request with no workspace (anonymous, or a
 user without a membership) can read no tenant row at all. The Django admin is the one place
 that looks across tenants; its staff users get the scopes disabled there, and only there.
@@ -11,12 +16,24 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.scoping import scope, scopes_disabled
 
+SESSION_WORKSPACE = "accounts.workspace_id"
 
-def workspace_for_user(user):
-    """Return the user's workspace (their first membership), or ``None``."""
+
+def membership_for_user(user, workspace_id=None):
+    """The user's membership in ``workspace_id`` if they have one, else their first; or ``None``."""
     if not user.is_authenticated:
         return None
-    membership = user.memberships.select_related("workspace").order_by("created_at").first()
+    memberships = user.memberships.select_related("workspace").order_by("created_at")
+    if workspace_id:
+        chosen = memberships.filter(workspace_id=workspace_id).first()
+        if chosen is not None:
+            return chosen
+    return memberships.first()
+
+
+def workspace_for_user(user, workspace_id=None):
+    """Return the user's workspace (the chosen one, else their first membership's), or ``None``."""
+    membership = membership_for_user(user, workspace_id)
     return membership.workspace if membership else None
 
 
@@ -34,7 +51,9 @@ class WorkspaceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.workspace = workspace_for_user(request.user)
+        chosen = request.session.get(SESSION_WORKSPACE) if hasattr(request, "session") else None
+        request.membership = membership_for_user(request.user, chosen)
+        request.workspace = request.membership.workspace if request.membership else None
         admin = _admin_prefix()
         if admin and request.path.startswith(admin) and request.user.is_staff:
             with scopes_disabled():

@@ -9,6 +9,8 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 
+from accounts.scoping import WorkspaceManager
+
 
 class UserManager(BaseUserManager):
     """Creates users keyed by email; there is no username."""
@@ -85,3 +87,58 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.workspace} ({self.role})"
+
+
+def _invitation_expiry():
+    from datetime import timedelta
+
+    return timezone.now() + timedelta(days=INVITATION_DAYS)
+
+
+# How long an invitation link stays good.
+INVITATION_DAYS = 7
+
+
+class Invitation(models.Model):
+    """An owner's invitation for an email address to join a workspace with a role.
+
+    The link carries a random token; only its sha256 is stored, so a leaked database cannot be
+    turned into working links. An invitation is used once (``accepted_at``), can be withdrawn
+    (``revoked_at``) and dies at ``expires_at``.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(
+        max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["workspace", "email"])]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.workspace}"
+
+    @property
+    def is_open(self) -> bool:
+        """Still usable: not accepted, not withdrawn, not expired."""
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

@@ -1,4 +1,6 @@
-"""The page a signed-in account with no workspace lands on, and its "create a workspace" action.
+"""The page a signed-in account with no workspace lands on, and (its "create a workspace" action is
+``accounts.views.create_own_workspace``: this module is imported by ``accounts.scoping``, which
+the models import, so it imports no model).
 
 The superuser made with ``createsuperuser`` has no workspace, nor does someone whose last
 workspace is gone; ``workspace_required`` shows them this page instead of a bare 404.
@@ -7,11 +9,8 @@ workspace is gone; ``workspace_required`` shows them this page instead of a bare
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
 
 def no_workspace(request: HttpRequest) -> HttpResponse:
@@ -22,19 +21,3 @@ def no_workspace(request: HttpRequest) -> HttpResponse:
         "errors/no_workspace.html",
         {"admin_url": "/" + settings.ADMIN_URL if request.user.is_staff else ""},
     )
-
-
-@login_required
-@require_POST
-def create_own_workspace(request: HttpRequest) -> HttpResponse:
-    """Give a signed-in account with no workspace one of its own, owned by it."""
-    from accounts.adapter import create_workspace_for
-    from accounts.models import Membership
-
-    if Membership.objects.filter(user=request.user).exists():
-        return redirect("dashboard")
-    workspace = create_workspace_for(request.user)
-    messages.success(
-        request, f"Created the workspace “{workspace.name}”. Connect both accounts to start."
-    )
-    return redirect("dashboard")

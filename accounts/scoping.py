@@ -40,7 +40,9 @@ __all__ = [
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from accounts.models import Workspace
+# Tenant models (``accounts.models`` too) use this module, so it names the workspace model
+# only as a Django model here; importing it would be a cycle.
+Workspace = models.Model
 
 M = TypeVar("M", bound=models.Model)
 

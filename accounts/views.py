@@ -7,14 +7,18 @@ import logging
 import redis
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from accounts.adapter import create_workspace_for
 from accounts.forms import WorkspaceForm
-from accounts.scoping import get_own_workspace, workspace_required
+from accounts.models import Membership
+from accounts.roles import owner_required
+from accounts.scoping import get_own_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +63,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
-@workspace_required
+@owner_required(methods=("POST",))
 def workspace_settings(request: HttpRequest, workspace_id) -> HttpResponse:
-    """Rename the workspace and see its members."""
+    """See the workspace and its members; owners rename it."""
     workspace = get_own_workspace(request, workspace_id)
     form = WorkspaceForm(request.POST or None, instance=workspace)
     if request.method == "POST" and form.is_valid():
@@ -74,3 +78,16 @@ def workspace_settings(request: HttpRequest, workspace_id) -> HttpResponse:
         "accounts/workspace_settings.html",
         {"workspace": workspace, "form": form, "memberships": memberships},
     )
+
+
+@login_required
+@require_POST
+def create_own_workspace(request: HttpRequest) -> HttpResponse:
+    """Give a signed-in account with no workspace one of its own, owned by it."""
+    if Membership.objects.filter(user=request.user).exists():
+        return redirect("dashboard")
+    workspace = create_workspace_for(request.user)
+    messages.success(
+        request, f"Created the workspace “{workspace.name}”. Connect both accounts to start."
+    )
+    return redirect("dashboard")

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     # Preview Sync New Contacts: stored plans, applied exactly (its own app for its tables).
     "sync.preview",
     "summaries",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -226,7 +227,10 @@ if PRODUCTION:
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # Console by default; EMAIL_BACKEND/EMAIL_FILE_PATH let a developer (or a test's worker
+    # process) write mail to files instead, e.g. django.core.mail.backends.filebased.EmailBackend.
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", "") or None
 
 # --- Secrets at rest ----------------------------------------------------------------------------
 # Fernet keys, newest first; older keys still decrypt so keys can be rotated.
@@ -325,6 +329,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "recover-stale-runs": {"task": "sync.recover_stale_runs", "schedule": 30.0},
     "scheduled-syncs": {"task": "sync.start_scheduled_syncs", "schedule": 300.0},
+    # Warnings 30 and 7 days before QuickBooks' hard expiry (each sent once).
+    "qbo-hard-expiry-warnings": {"task": "notifications.warn_hard_expiry", "schedule": 86400.0},
 }
 # A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)

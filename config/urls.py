@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import no_workspace
 from accounts import views as account_views
 from sync import views as sync_views
 
@@ -12,12 +11,13 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
     path("dashboard/", sync_views.dashboard, name="dashboard"),
-    path("workspace/new/", no_workspace.create_own_workspace, name="create_own_workspace"),
+    path("workspace/new/", account_views.create_own_workspace, name="create_own_workspace"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("integrations/", include("integrations.urls")),
     path("sync/", include("sync.urls")),
     path("summaries/", include("summaries.urls")),
+    path("notifications/", include("notifications.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 

@@ -17,6 +17,10 @@ from integrations.models import ConnectionStatus
 # accounting company than the one the workspace's ledger was built with: the ledger's customer
 # ids mean nothing any more. Arguments: workspace, old_realm_id, new_realm_id.
 company_changed = Signal()
+# Sent when a connection stops working and needs the user to reconnect (the provider rejected
+# its refresh token or key). Arguments: workspace_id, system, reason. Receivers that do work
+# outside the database defer it with ``transaction.on_commit``.
+connection_broken = Signal()
 
 
 def usable(connection, system: str, system_name: str):

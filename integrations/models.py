@@ -151,6 +151,11 @@ class QuickBooksConnection(_Connection):
     pending_refresh_expires_in = models.PositiveIntegerField(null=True, blank=True)
     pending_at = models.DateTimeField(null=True, blank=True)
     # Set when the user confirmed switching companies; the sync app resets the ledger then.
+    pending_refresh_hard_expires_in = models.PositiveBigIntegerField(null=True, blank=True)
+    # When the refresh token's five-year hard limit ends the authorization (Intuit's
+    # ``x_refresh_token_hard_expires_in``, asked for on every token request); warnings go out
+    # 30 and 7 days before (``notifications.expiry``).
+    refresh_hard_expires_at = models.DateTimeField(null=True, blank=True)
     previous_realm_id = models.CharField(max_length=32, blank=True)
     company_changed_at = models.DateTimeField(null=True, blank=True)
 
@@ -167,7 +172,18 @@ class QuickBooksConnection(_Connection):
     def has_pending_company(self) -> bool:
         return bool(self.pending_realm_id and self.pending_refresh_token)
 
+    def clear_tokens(self) -> None:
+        super().clear_tokens()
+        self.refresh_hard_expires_at = None
+
+    def store_hard_expiry(self, seconds: int | None) -> None:
+        """Keep the hard expiry of a token response (not saved); an answer without it keeps the
+        value already known."""
+        if seconds is not None:
+            self.refresh_hard_expires_at = timezone.now() + timedelta(seconds=max(0, seconds))
+
     def clear_pending(self) -> None:
+        self.pending_refresh_hard_expires_in = None
         self.pending_realm_id = ""
         self.pending_company_name = ""
         self.pending_access_token = ""

@@ -40,6 +40,9 @@ class Provider:
     # Its card on the connections page, rendered with ``s`` (the status) and card_context(ws).
     card_template: str = ""
     card_context: Callable[[Any], dict[str, Any]] = field(default=lambda workspace: {})
+    # The page of one of its records (by the id our records carry): the provider's own web app,
+    # or the sandbox's record page in demo mode; "" when there is none.
+    record_url: Callable[[str], str] = field(default=lambda record_id: "")
     order: int = 100
 
     def __post_init__(self) -> None:
@@ -97,6 +100,14 @@ def accounting(workspace) -> AccountingSystem:
 
 def crm(workspace) -> CRM:
     return for_role(CRM_ROLE).client(workspace)
+
+
+def record_url(key: str, record_id: str) -> str:
+    """Where a person reads the record ``record_id`` of provider ``key`` ("" if nowhere)."""
+    provider = _PROVIDERS.get(key)
+    if provider is None or not record_id:
+        return ""
+    return provider.record_url(str(record_id))
 
 
 def connection_status(workspace) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,7 @@ class LacrmConfig(AppConfig):
 
     def ready(self) -> None:
         from integrations import registry
-        from integrations.lacrm import connection, views
+        from integrations.lacrm import connection, links, views
 
         registry.register(
             registry.Provider(
@@ -22,6 +22,7 @@ class LacrmConfig(AppConfig):
                 urls="integrations.lacrm.urls",
                 card_template="integrations/lacrm/card.html",
                 card_context=views.card_context,
+                record_url=links.record_url,
                 order=20,
             )
         )

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations import oauth_state
+from integrations.connections import connection_broken
 from integrations.errors import (
     AuthExpired,
     NotConnected,
@@ -183,6 +184,12 @@ def fresh_connection(connection_id, *, rejected_token: str | None = None) -> Lac
             conn.clear_tokens()
             conn.save()
             logger.warning("LACRM connection %s: refresh token rejected, reconnect needed", conn.pk)
+            connection_broken.send(
+                sender=LacrmConnection,
+                workspace_id=conn.workspace_id,
+                system=LACRM,
+                reason=GRANT_REJECTED,
+            )
             failure = ReconnectNeeded(GRANT_REJECTED, code="invalid_grant", system=LACRM)
         else:
             conn.store_tokens(
@@ -199,10 +206,13 @@ def fresh_connection(connection_id, *, rejected_token: str | None = None) -> Lac
 
 def mark_key_rejected(connection_id) -> None:
     """An API key LACRM refuses is dead: say so on the connection."""
-    LacrmConnection.objects.filter(pk=connection_id, status=ConnectionStatus.CONNECTED).update(
-        status=ConnectionStatus.RECONNECT_NEEDED, status_reason=KEY_REJECTED
-    )
-    logger.warning("LACRM connection %s: API key rejected, reconnect needed", connection_id)
+    rows = LacrmConnection.objects.filter(pk=connection_id, status=ConnectionStatus.CONNECTED)
+    workspace_id = rows.values_list("workspace_id", flat=True).first()
+    if rows.update(status=ConnectionStatus.RECONNECT_NEEDED, status_reason=KEY_REJECTED):
+        logger.warning("LACRM connection %s: API key rejected, reconnect needed", connection_id)
+        connection_broken.send(
+            sender=LacrmConnection, workspace_id=workspace_id, system=LACRM, reason=KEY_REJECTED
+        )
 
 
 class ConnectionAuth:

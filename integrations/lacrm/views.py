@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.scoping import workspace_required
+from accounts.roles import owner_required
 from integrations.connect_views import STATE_PROBLEM, confirm_disconnect
 from integrations.errors import IntegrationError
 from integrations.lacrm import connection
@@ -39,7 +39,7 @@ def card_context(workspace) -> dict:
     }
 
 
-@workspace_required
+@owner_required
 @require_http_methods(["GET", "POST"])
 def lacrm_connect(request: HttpRequest) -> HttpResponse:
     """Paste an API key; it is checked with LACRM before anything is stored."""
@@ -61,7 +61,7 @@ def lacrm_connect(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/lacrm_connect.html", context)
 
 
-@workspace_required
+@owner_required
 @require_POST
 def lacrm_oauth_start(request: HttpRequest) -> HttpResponse:
     if not lacrm_oauth.oauth_enabled():
@@ -70,7 +70,7 @@ def lacrm_oauth_start(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(lacrm_oauth.start_authorization(request.session))
 
 
-@workspace_required
+@owner_required
 @require_GET
 def lacrm_oauth_callback(request: HttpRequest) -> HttpResponse:
     params = request.GET
@@ -99,7 +99,7 @@ def lacrm_oauth_callback(request: HttpRequest) -> HttpResponse:
     return redirect("integrations:index")
 
 
-@workspace_required
+@owner_required
 @require_http_methods(["GET", "POST"])
 def lacrm_disconnect(request: HttpRequest) -> HttpResponse:
     current = connection.lacrm_connection(request.workspace)

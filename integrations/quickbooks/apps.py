@@ -9,7 +9,7 @@ class QuickBooksConfig(AppConfig):
 
     def ready(self) -> None:
         from integrations import registry
-        from integrations.quickbooks import connection
+        from integrations.quickbooks import connection, links
 
         registry.register(
             registry.Provider(
@@ -22,6 +22,7 @@ class QuickBooksConfig(AppConfig):
                 urls="integrations.quickbooks.urls",
                 card_template="integrations/quickbooks/card.html",
                 card_context=lambda workspace: {"qbo": connection.qbo_connection(workspace)},
+                record_url=links.record_url,
                 order=10,
             )
         )

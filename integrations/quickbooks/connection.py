@@ -78,6 +78,7 @@ def store_qbo_grant(workspace, user, grant: qbo_oauth.TokenGrant, company_name: 
             conn.pending_refresh_token = grant.refresh_token
             conn.pending_expires_in = grant.expires_in
             conn.pending_refresh_expires_in = grant.refresh_expires_in
+            conn.pending_refresh_hard_expires_in = grant.refresh_hard_expires_in
             conn.pending_at = timezone.now()
             conn.save()
             return "confirm"
@@ -91,6 +92,8 @@ def store_qbo_grant(workspace, user, grant: qbo_oauth.TokenGrant, company_name: 
             grant.expires_in,
             grant.refresh_expires_in,
         )
+        conn.refresh_hard_expires_at = None
+        conn.store_hard_expiry(grant.refresh_hard_expires_in)
         conn.clear_pending()
         conn.save()
     return "connected"
@@ -128,6 +131,8 @@ def confirm_company_change(workspace, user) -> QuickBooksConnection | None:
             conn.pending_expires_in,
             conn.pending_refresh_expires_in,
         )
+        conn.refresh_hard_expires_at = None
+        conn.store_hard_expiry(conn.pending_refresh_hard_expires_in)
         conn.previous_realm_id = old_realm
         conn.company_changed_at = timezone.now()
         conn.clear_pending()

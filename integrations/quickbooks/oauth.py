@@ -21,6 +21,7 @@ from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
 from integrations import oauth_state
+from integrations.connections import connection_broken
 from integrations.errors import AuthExpired, NotConnected, ReconnectNeeded, TransientError
 from integrations.models import ConnectionStatus, QuickBooksConnection
 from integrations.quickbooks.discovery import discovery_response
@@ -31,6 +32,10 @@ logger = logging.getLogger(__name__)
 SESSION_STATE = "integrations.qbo.oauth_state"
 # Seconds for every call to Intuit's OAuth endpoints (intuitlib sets none).
 OAUTH_TIMEOUT = 15.0
+# Intuit adds ``x_refresh_token_hard_expires_in`` (seconds until the connection's five-year hard
+# limit, after which no refresh works and the user must connect again) to a token response
+# only when the token request carries this header.
+HARD_EXPIRY_HEADER = "x-include-refresh-token-hard-expires-in"
 RECONNECT_REASON = (
     "QuickBooks no longer accepts this connection (the authorization expired or was revoked). "
     "Reconnect QuickBooks."
@@ -39,6 +44,10 @@ RECONNECT_REASON = (
 
 class TimeoutAuthClient(AuthClient):
     """intuitlib's AuthClient with a timeout on every request and a cached discovery document.
+
+    Its token requests also ask for the refresh token's hard expiry (``HARD_EXPIRY_HEADER``);
+    intuitlib copies every field of the token response onto the client, so the answer is read
+    as ``hard_expires_in()``.
 
     ``AuthClient.__init__`` makes exactly one request, the discovery GET, through the client
     itself (it is a ``requests.Session``: ``intuitlib.utils.get_discovery_doc(env, session=self)``);
@@ -54,10 +63,22 @@ class TimeoutAuthClient(AuthClient):
 
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("timeout", OAUTH_TIMEOUT)
+        if str(method).upper() == "POST" and url == getattr(self, "token_endpoint", None):
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), HARD_EXPIRY_HEADER: "true"}
+            self.x_refresh_token_hard_expires_in = None
         send = super().request
         if getattr(self, "_constructing", False) and str(method).upper() == "GET":
             return discovery_response(url, lambda: send(method, url, *args, **kwargs))
         return send(method, url, *args, **kwargs)
+
+
+def hard_expires_in(client) -> int | None:
+    """Seconds until the refresh token's hard expiry from the last token response, if given."""
+    value = getattr(client, "x_refresh_token_hard_expires_in", None)
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def redirect_uri() -> str:
@@ -106,6 +127,7 @@ class TokenGrant:
     refresh_token: str
     expires_in: int
     refresh_expires_in: int | None
+    refresh_hard_expires_in: int | None = None
 
     def __repr__(self) -> str:
         return f"TokenGrant(realm_id={self.realm_id!r})"
@@ -132,6 +154,7 @@ def exchange_code(code: str, realm_id: str) -> TokenGrant:
         refresh_token=client.refresh_token,
         expires_in=int(client.expires_in or 3600),
         refresh_expires_in=int(client.x_refresh_token_expires_in or 0) or None,
+        refresh_hard_expires_in=hard_expires_in(client),
     )
 
 
@@ -205,6 +228,12 @@ def refresh_tokens(connection_id, *, rejected_token: str | None = None) -> str:
                 logger.warning(
                     "QBO connection %s: refresh token rejected, reconnect needed", conn.pk
                 )
+                connection_broken.send(
+                    sender=QuickBooksConnection,
+                    workspace_id=conn.workspace_id,
+                    system=QBO,
+                    reason=RECONNECT_REASON,
+                )
                 failure = ReconnectNeeded(RECONNECT_REASON, code="invalid_grant", system=QBO)
             else:
                 raise TransientError(
@@ -222,6 +251,7 @@ def refresh_tokens(connection_id, *, rejected_token: str | None = None) -> str:
                 expires_in=client.expires_in,
                 refresh_expires_in=client.x_refresh_token_expires_in,
             )
+            conn.store_hard_expiry(hard_expires_in(client))
             conn.save()
             logger.info("QBO connection %s: access token refreshed", conn.pk)
             return conn.access_token

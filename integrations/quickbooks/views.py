@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.scoping import workspace_required
+from accounts.roles import owner_required
 from integrations.connect_views import STATE_PROBLEM, confirm_disconnect
 from integrations.errors import IntegrationError
 from integrations.quickbooks import connection
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 REALM_ID = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 
 
-@workspace_required
+@owner_required
 @require_POST
 def qbo_connect(request: HttpRequest) -> HttpResponse:
     """Start Intuit's OAuth flow (also the one-click Reconnect)."""
@@ -38,7 +38,7 @@ def qbo_connect(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
-@workspace_required
+@owner_required
 @require_GET
 def qbo_callback(request: HttpRequest) -> HttpResponse:
     """Where Intuit sends the user back: check state, exchange the code, confirm the realm, store.
@@ -100,7 +100,7 @@ def qbo_callback(request: HttpRequest) -> HttpResponse:
     return redirect("integrations:index")
 
 
-@workspace_required
+@owner_required
 @require_http_methods(["GET", "POST"])
 def qbo_confirm_company(request: HttpRequest) -> HttpResponse:
     """A different company was authorised: switch only when the user confirms."""
@@ -123,7 +123,7 @@ def qbo_confirm_company(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/confirm_company.html", {"connection": pending})
 
 
-@workspace_required
+@owner_required
 @require_http_methods(["GET", "POST"])
 def qbo_disconnect(request: HttpRequest) -> HttpResponse:
     current = connection.qbo_connection(request.workspace)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.roles import owner_required
 from accounts.scoping import get_for_workspace, workspace_required
 from integrations.errors import IntegrationError
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord
@@ -360,7 +361,7 @@ def review_create(request: HttpRequest, row_id) -> HttpResponse:
 # --- Settings ------------------------------------------------------------------------------------
 
 
-@workspace_required
+@owner_required(methods=("POST",))
 def sync_settings(request: HttpRequest) -> HttpResponse:
     instance = SyncSettings.for_workspace(request.workspace)
     data = request.POST if request.method == "POST" else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from integrations import registry
@@ -13,6 +14,11 @@ from sync.models import ACTIVE_STATUSES, SyncRun
 from sync.runs import dispatch
 
 logger = logging.getLogger(__name__)
+
+# Sent when a run reaches an end state (once: only the call that ends it sends). Arguments:
+# run_id, workspace_id, status. Receivers doing work outside the database (mail) defer it
+# with ``transaction.on_commit`` and must never raise into the run.
+run_finished = Signal()
 
 
 def active_run(workspace) -> SyncRun | None:
@@ -88,7 +94,11 @@ def request_stop(run: SyncRun) -> SyncRun:
 
 
 def finish(run: SyncRun, status: str, reason: str = "") -> None:
-    SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(
+    ended = SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(
         status=status, finished_at=timezone.now(), failure_reason=reason[:2000]
     )
     logger.info("run %s finished: %s %s", run.id, status, reason)
+    if ended:
+        run_finished.send_robust(
+            sender=SyncRun, run_id=run.pk, workspace_id=run.workspace_id, status=status
+        )

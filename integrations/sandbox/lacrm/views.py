@@ -13,13 +13,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from accounts.scoping import workspace_required
+from accounts.roles import owner_required
 from integrations.sandbox.lacrm import store
 
 logger = logging.getLogger(__name__)
 
 
-@workspace_required
+@owner_required(methods=("POST",))
 @require_http_methods(["GET", "POST"])
 def keys(request: HttpRequest) -> HttpResponse:
     """Show the workspace's sandbox account; POST creates it or generates a new key."""

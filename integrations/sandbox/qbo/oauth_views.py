@@ -230,7 +230,8 @@ def token(request: HttpRequest) -> JsonResponse:
         _log(operation, 400)
         return _oauth_error("invalid_grant")
     _log(operation, 200, realm_id)
-    return JsonResponse(issued.payload(), headers=NO_STORE)
+    asked = request.headers.get("x-include-refresh-token-hard-expires-in", "").lower() == "true"
+    return JsonResponse(issued.payload(with_hard_expiry=asked), headers=NO_STORE)
 
 
 @csrf_exempt

@@ -22,6 +22,8 @@ from integrations.sandbox.qbo.models import (
 logger = logging.getLogger(__name__)
 
 CODE_LIFETIME = timedelta(minutes=10)
+# Intuit's hard maximum for a connection: five years from consent, however often it is refreshed.
+HARD_LIFETIME = timedelta(days=5 * 365)
 
 
 class InvalidGrant(Exception):
@@ -47,16 +49,21 @@ class TokenSet:
     refresh_token: str
     expires_in: int
     refresh_expires_in: int
+    hard_expires_in: int = 0
 
-    def payload(self) -> dict:
-        """The token endpoint's JSON: exactly the five keys, no id_token."""
-        return {
+    def payload(self, *, with_hard_expiry: bool = False) -> dict:
+        """The token endpoint's JSON: exactly the five keys, no id_token (a sixth, the hard
+        expiry, only when the request asked for it, as at Intuit)."""
+        body = {
             "x_refresh_token_expires_in": self.refresh_expires_in,
             "refresh_token": self.refresh_token,
             "access_token": self.access_token,
             "token_type": "bearer",
             "expires_in": self.expires_in,
         }
+        if with_hard_expiry:
+            body["x_refresh_token_hard_expires_in"] = self.hard_expires_in
+        return body
 
 
 def issue_code(company: SandboxQboCompany, *, client_id: str, redirect_uri: str, scope: str) -> str:
@@ -88,8 +95,13 @@ def _new_tokens(grant: SandboxQboGrant, knobs: SandboxKnobs) -> TokenSet:
         token_hash=digest(access),
         expires_at=now + timedelta(seconds=knobs.qbo_access_token_lifetime),
     )
+    hard_left = grant.created_at + HARD_LIFETIME - now
     return TokenSet(
-        access, refresh, knobs.qbo_access_token_lifetime, knobs.qbo_refresh_token_lifetime
+        access,
+        refresh,
+        knobs.qbo_access_token_lifetime,
+        knobs.qbo_refresh_token_lifetime,
+        max(0, int(hard_left.total_seconds())),
     )
 
 
@@ -135,6 +147,7 @@ def rotate(refresh_token: str, *, client_id: str) -> TokenSet:
             grant is None
             or grant.revoked_at is not None
             or grant.refresh_expires_at <= timezone.now()
+            or grant.created_at + HARD_LIFETIME <= timezone.now()
             or grant.client_id != client_id
         ):
             raise InvalidGrant("refresh token unknown, rotated, expired or revoked")
