@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     # nothing but accounts, so leaving them out is safe; their tables are then not created).
     *(SANDBOX_APPS if SANDBOX_ENABLED else []),
     "sync",
+    "sync.undo",
     "summaries",
 ]
 

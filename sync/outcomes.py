@@ -27,6 +27,8 @@ class Outcome:
     group: str
     # The run counters its entries move (none: entries of no run, or a run-level line).
     counters: tuple[str, ...] = ()
+    # What it means, for people reading the log (shown where the outcome is explained).
+    help: str = ""
 
     def __post_init__(self) -> None:
         if self.group not in GROUPS:
@@ -54,6 +56,11 @@ register(
 def label(value: str) -> str:
     outcome = _OUTCOMES.get(value)
     return outcome.label if outcome else value.replace("_", " ").capitalize()
+
+
+def help_text(value: str) -> str:
+    outcome = _OUTCOMES.get(value)
+    return outcome.help if outcome else ""
 
 
 def in_group(group: str) -> tuple[str, ...]:

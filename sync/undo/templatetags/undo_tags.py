@@ -1,0 +1,14 @@
+"""``{% undo_panel run %}``: the run page's undo box (offer, progress or "undone")."""
+
+from __future__ import annotations
+
+from django import template
+
+from sync.undo import service
+
+register = template.Library()
+
+
+@register.inclusion_tag("undo/_run_undo.html")
+def undo_panel(run):
+    return {"current": run, "state": service.state_of(run)}
