@@ -11,7 +11,7 @@ the undo run and, once more, each item right before its call.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import timedelta
 
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord
@@ -25,7 +25,7 @@ RESTORE = "undo_fields"
 
 # A record written less than this after it was made counts as untouched (one system clock,
 # the record's own, on both sides of the comparison).
-SAME_MOMENT = timedelta(seconds=2)
+SAME_MOMENT = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,9 @@ class Step:
 
     @classmethod
     def from_dict(cls, data: dict) -> Step:
-        return cls(**data)
+        """Rebuild a step from a work item's payload (which also holds its ``attempted`` mark)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass
