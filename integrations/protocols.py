@@ -13,7 +13,7 @@ check Stop before each).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from integrations.records import ContactRecord, CreateResult, InvoiceRecord
@@ -83,6 +83,9 @@ class CRM(ContactSystem, Protocol):
 
     def get_note(self, note_id: str) -> dict | None:
         """One note as ``{"id", "contact_id", "text", …}``; None when it is gone."""
+
+    def notes_between(self, start: datetime, end: datetime) -> list[dict]:
+        """Every note displayed between the two moments (one paged read, not one per note)."""
 
     def delete_note(self, note_id: str) -> bool:
         """Delete a note; False when it was gone already."""

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, Protocol
 
 import requests
@@ -337,6 +338,34 @@ class LacrmClient:
             "created": note.get("DateCreated") or "",
             "updated": note.get("DateUpdated") or note.get("LastUpdate") or "",
         }
+
+    def notes_between(self, start: datetime, end: datetime) -> list[dict]:
+        """Every note of the account displayed between ``start`` and ``end`` (GetNotes, paged),
+        as ``{"id", "contact_id", "text", "created"}``."""
+        notes: list[dict] = []
+        page = 1
+        while True:
+            data = self.call(
+                "GetNotes",
+                {
+                    "DateFilterStart": start.isoformat(timespec="seconds"),
+                    "DateFilterEnd": end.isoformat(timespec="seconds"),
+                    "MaxNumberOfResults": PAGE_SIZE,
+                    "Page": page,
+                },
+            )
+            for note in (data or {}).get("Results") or []:
+                notes.append(
+                    {
+                        "id": str(note.get("NoteId") or ""),
+                        "contact_id": str(note.get("ContactId") or ""),
+                        "text": note.get("Note") or "",
+                        "created": note.get("DateCreated") or "",
+                    }
+                )
+            if not (data or {}).get("HasMoreResults"):
+                return notes
+            page += 1
 
     def delete_note(self, note_id: str) -> bool:
         """DeleteNote; False when it was already gone (idempotent, retried like a read)."""

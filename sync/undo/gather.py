@@ -9,6 +9,10 @@ side was written. Notes come from the app that posts them (``sync.undo.sources``
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from integrations import registry
 from integrations.records import LACRM, QBO, ContactRecord
 from sync.fields.plan import PairUpdate
@@ -24,6 +28,8 @@ CREATE_ACTION = {
 }
 # The outcomes of undo steps that were carried out (their entries name the step).
 DONE_OUTCOMES = ("undo_deleted", "made_inactive", "link_removed", "note_deleted", "restored")
+# Notes are looked for in the run's time window, widened by this on both sides.
+NOTE_WINDOW = timedelta(minutes=5)
 LEDGER_CHANGED = "Linked differently since (by hand or by another run)"
 
 
@@ -31,7 +37,36 @@ def _entries(run: SyncRun, outcome: str):
     return SyncLogEntry.objects.for_workspace(run.workspace).filter(run=run, outcome=outcome)
 
 
-def _creations(run: SyncRun) -> list[Creation]:
+class _Ledger:
+    """The workspace's ledger rows by QuickBooks id, by LACRM id and by pair (one query)."""
+
+    def __init__(self, workspace) -> None:
+        rows = list(
+            ContactLink.objects.for_workspace(workspace).only(
+                "id",
+                "qbo_id",
+                "lacrm_id",
+                "state",
+                "method",
+                "created_in_qbo",
+                "created_in_lacrm",
+                "linked_at",
+            )
+        )
+        self.by = {
+            QBO: {r.qbo_id: r for r in rows if r.qbo_id},
+            LACRM: {r.lacrm_id: r for r in rows if r.lacrm_id},
+        }
+
+    def holding(self, system: str, record_id: str) -> ContactLink | None:
+        return self.by[system].get(record_id)
+
+    def pair(self, qbo_id: str, lacrm_id: str) -> ContactLink | None:
+        row = self.by[QBO].get(qbo_id)
+        return row if row is not None and row.lacrm_id == lacrm_id else None
+
+
+def _creations(run: SyncRun, ledger: _Ledger) -> list[Creation]:
     entries = list(_entries(run, "created").exclude(target_id=""))
     payloads = {
         (item.action, item.source_id): item.payload
@@ -39,13 +74,12 @@ def _creations(run: SyncRun) -> list[Creation]:
             run=run, action__in=list(CREATE_ACTION.values())
         ).only("action", "source_id", "payload")
     }
-    ledger = ContactLink.objects.for_workspace(run.workspace)
     found = []
     for entry in entries:
         target = OTHER.get(entry.system)
         if target is None:
             continue
-        link = ledger.filter(**{f"{target}_id": entry.target_id}).first()
+        link = ledger.holding(target, entry.target_id)
         changed = ""
         if link is not None and (
             link.method != ContactLink.Method.CREATED
@@ -69,8 +103,7 @@ def _creations(run: SyncRun) -> list[Creation]:
     return found
 
 
-def _links(run: SyncRun) -> list[LinkMade]:
-    ledger = ContactLink.objects.for_workspace(run.workspace)
+def _links(run: SyncRun, ledger: _Ledger) -> list[LinkMade]:
     found = []
     for entry in _entries(run, "matched").exclude(target_id=""):
         qbo_id, lacrm_id = (
@@ -78,7 +111,7 @@ def _links(run: SyncRun) -> list[LinkMade]:
             if entry.system == QBO
             else (entry.target_id, entry.record_id)
         )
-        link = ledger.filter(qbo_id=qbo_id, lacrm_id=lacrm_id).first()
+        link = ledger.pair(qbo_id, lacrm_id)
         changed = ""
         if link is not None and (
             link.state != ContactLink.State.LINKED
@@ -126,9 +159,10 @@ def _field_writes(run: SyncRun) -> list[FieldWrite]:
 def written_by(run: SyncRun) -> Written:
     """Everything ``run`` recorded that it wrote to either system or the ledger."""
     source = sources.for_kind(run.kind)
+    ledger = _Ledger(run.workspace)
     return Written(
-        creations=tuple(_creations(run)),
-        links=tuple(_links(run)),
+        creations=tuple(_creations(run, ledger)),
+        links=tuple(_links(run, ledger)),
         notes=tuple(source.notes_of(run)) if source else (),
         fields=tuple(_field_writes(run)),
     )
@@ -144,19 +178,34 @@ def read_records(workspace, wanted: dict[str, set[str]]) -> dict[tuple[str, str]
     return records
 
 
-def read_now(workspace, written: Written) -> tuple[dict, dict]:
+def read_notes(workspace, run: SyncRun, notes) -> dict[str, dict]:
+    """The notes as they are now, by id: one paged read of the run's time window, then one
+    read for each note not found there (its date was changed, or it is gone)."""
+    if not notes:
+        return {}
+    crm = registry.crm(workspace)
+    found: dict[str, dict] = {}
+    if run.started_at:
+        end = (run.finished_at or timezone.now()) + NOTE_WINDOW
+        wanted = {note.note_id for note in notes}
+        for note in crm.notes_between(run.started_at - NOTE_WINDOW, end):
+            if note["id"] in wanted:
+                found[note["id"]] = note
+    for note in notes:
+        if note.note_id not in found:
+            now = crm.get_note(note.note_id)
+            if now is not None:
+                found[note.note_id] = now
+    return found
+
+
+def read_now(run: SyncRun, written: Written) -> tuple[dict, dict]:
     """The records and notes ``written`` touched, as they are now."""
     wanted: dict[str, set[str]] = {QBO: set(), LACRM: set()}
     for item in (*written.creations, *written.fields):
         wanted[item.system].add(item.record_id)
-    notes: dict[str, dict] = {}
-    if written.notes:
-        crm = registry.crm(workspace)
-        for note in written.notes:
-            now = crm.get_note(note.note_id)
-            if now is not None:
-                notes[note.note_id] = now
-    return read_records(workspace, wanted), notes
+    records = read_records(run.workspace, wanted)
+    return records, read_notes(run.workspace, run, written.notes)
 
 
 def done_before(original: SyncRun, *, besides: SyncRun | None = None) -> frozenset:
@@ -175,5 +224,5 @@ def plan_undo(original: SyncRun, *, undo_run: SyncRun | None = None) -> UndoPlan
     written = written_by(original)
     if written.is_empty:
         return UndoPlan()
-    records, notes = read_now(original.workspace, written)
+    records, notes = read_now(original, written)
     return decide(written, records, notes, done_before(original, besides=undo_run))
