@@ -27,7 +27,7 @@ class Outcome:
     group: str
     # The run counters its entries move (none: entries of no run, or a run-level line).
     counters: tuple[str, ...] = ()
-    # What it means, for people reading the log (shown where the outcome is explained).
+    # What it means, for people who wonder (shown beside the runtime log's filters).
     help: str = ""
 
     def __post_init__(self) -> None:

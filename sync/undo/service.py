@@ -42,6 +42,14 @@ class UndoState:
         return self.applies and not self.refused
 
 
+def is_undone(run: SyncRun) -> bool:
+    return (
+        RunUndo.objects.for_workspace(run.workspace)
+        .filter(original=run, undo_run__status=SyncRun.Status.COMPLETED)
+        .exists()
+    )
+
+
 def state_of(run: SyncRun) -> UndoState:
     undo_of = RunUndo.objects.for_workspace(run.workspace).filter(undo_run=run).first()
     if undo_of is not None:

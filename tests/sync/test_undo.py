@@ -167,6 +167,8 @@ def test_undo_takes_back_exactly_the_untouched_creations_and_links(
     # The run is undone: its page says so and offers no second undo.
     detail = cw.client.get(reverse("sync:run_detail", kwargs={"run_id": run.id})).content.decode()
     assert 'id="undone-badge"' in detail and 'id="undo-run"' not in detail
+    dashboard = cw.client.get(reverse("dashboard")).content.decode()
+    assert dashboard.count("undone-mark") == 1
     calls = write_calls(cw)
     again = cw.client.post(
         reverse("sync:undo_start", kwargs={"run_id": run.id}), {"confirm": "yes"}
