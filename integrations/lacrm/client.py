@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, Protocol
 
 import requests
@@ -29,6 +28,7 @@ from integrations.errors import (
     ValidationFailed,
 )
 from integrations.lacrm import limits, mapping
+from integrations.lacrm.removal import RemovalCalls
 from integrations.records import LACRM, ContactRecord, CreateResult
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def _error_for(response: requests.Response) -> IntegrationError | None:
     )
 
 
-class LacrmClient:
+class LacrmClient(RemovalCalls):
     """One LACRM user's contacts as neutral records; see the module docstring.
 
     It is the workspace's ``integrations.protocols.CRM``.
@@ -301,88 +301,7 @@ class LacrmClient:
             )
         return note_id
 
-    def get_contacts(self, contact_ids: Sequence[str]) -> list[ContactRecord]:
-        """The contacts with these ids that still exist (GetContactsById, 500 per call)."""
-        ids = [str(i) for i in dict.fromkeys(contact_ids) if str(i)]
-        records: list[ContactRecord] = []
-        for start in range(0, len(ids), SEARCH_PAGE_SIZE):
-            chunk = ids[start : start + SEARCH_PAGE_SIZE]
-            data = self.call(
-                "GetContactsById", {"ContactIds": chunk, "MaxNumberOfResults": SEARCH_PAGE_SIZE}
-            )
-            records.extend(mapping.contact_to_record(c) for c in (data or {}).get("Results") or [])
-        return records
-
-    def delete_contact(self, contact_id: str) -> bool:
-        """DeleteContact (which removes its notes too); False when it was already gone.
-
-        Deleting is idempotent, so it is retried like a read.
-        """
-        try:
-            self.call("DeleteContact", {"ContactId": str(contact_id)})
-        except NotFound:
-            return False
-        return True
-
-    def get_note(self, note_id: str) -> dict | None:
-        """One note as ``{"id", "contact_id", "text", "created", "updated"}``; None when gone."""
-        try:
-            note = self.call("GetNote", {"NoteId": str(note_id)})
-        except NotFound:
-            return None
-        note = note or {}
-        return {
-            "id": str(note.get("NoteId") or note_id),
-            "contact_id": str(note.get("ContactId") or ""),
-            "text": note.get("Note") or "",
-            "created": note.get("DateCreated") or "",
-            "updated": note.get("DateUpdated") or note.get("LastUpdate") or "",
-        }
-
-    def notes_between(self, start: datetime, end: datetime) -> list[dict]:
-        """Every note of the account displayed between ``start`` and ``end`` (GetNotes, paged),
-        as ``{"id", "contact_id", "text", "created"}``."""
-        notes: list[dict] = []
-        page = 1
-        while True:
-            data = self.call(
-                "GetNotes",
-                {
-                    "DateFilterStart": start.isoformat(timespec="seconds"),
-                    "DateFilterEnd": end.isoformat(timespec="seconds"),
-                    "MaxNumberOfResults": PAGE_SIZE,
-                    "Page": page,
-                },
-            )
-            for note in (data or {}).get("Results") or []:
-                notes.append(
-                    {
-                        "id": str(note.get("NoteId") or ""),
-                        "contact_id": str(note.get("ContactId") or ""),
-                        "text": note.get("Note") or "",
-                        "created": note.get("DateCreated") or "",
-                    }
-                )
-            if not (data or {}).get("HasMoreResults"):
-                return notes
-            page += 1
-
-    def delete_note(self, note_id: str) -> bool:
-        """DeleteNote; False when it was already gone (idempotent, retried like a read)."""
-        try:
-            self.call("DeleteNote", {"NoteId": str(note_id)})
-        except NotFound:
-            return False
-        return True
-
     # --- the CRM protocol (integrations.protocols) -----------------------------------------------
-
-    # What ``retire_contact`` does here: LACRM deletes.
-    retires_by = "delete"
-
-    def retire_contact(self, record: ContactRecord) -> bool:
-        """Take away a contact LedgerLink created (undo): delete it. False when already gone."""
-        return self.delete_contact(record.id)
 
     def create_contacts(self, items: Sequence[tuple[str, ContactRecord]]) -> list[CreateResult]:
         """LACRM creates one contact per call (``create_batch_size`` is 1)."""
