@@ -1,4 +1,4 @@
-"""What undo asks of the clients, over real HTTP to the sandbox: bulk reads, deletes, inactivation."""
+"""What undo asks of the clients, over HTTP to the sandbox: bulk reads, deletes, inactivation."""
 
 from __future__ import annotations
 
