@@ -352,3 +352,55 @@ def test_outsiders_get_404_on_the_undo_pages(connected_workspace_empty, bob):
     strict.force_login(cw.user)
     assert strict.post(start, {"confirm": "yes"}).status_code == 403
     assert not RunUndo.objects.exists()
+
+
+# --- Stop and undo again ------------------------------------------------------------------------
+
+
+def run_batches(run: SyncRun, batches: int | None = None) -> SyncRun:
+    """Plan and process a run here, through the functions the tasks call (all batches, or
+    ``batches`` of them)."""
+    runs.execute_plan(str(run.id))
+    run.refresh_from_db()
+    done = 0
+    while run.is_active and (batches is None or done < batches):
+        runs.execute_batch(str(run.id), run.next_batch)
+        run.refresh_from_db()
+        done += 1
+    return run
+
+
+def test_a_stopped_undo_is_finished_by_undoing_again_and_nothing_is_done_twice(
+    connected_workspace_empty,
+):
+    from tests.fixtures_worker import purge_broker
+
+    cw = connected_workspace_empty
+    for n in range(25):
+        add_contact(cw, f"Stop{n:02d} Undo", Email=[{"Text": f"s{n}@undo.example", "Type": "Work"}])
+    sync_run, _ = runs.start_run(cw.workspace, SyncRun.Kind.CONTACTS)
+    sync_run = run_batches(sync_run)
+    assert sync_run.created_in_qbo == 25, sync_run.failure_reason
+
+    first = service.start_undo(sync_run)
+    first = run_batches(first, batches=1)  # one batch of 20, then Stop
+    runs.request_stop(first)
+    first = run_batches(first)
+    assert first.status == "stopped" and first.created_in_qbo == 20
+    assert not service.state_of(sync_run).undone_by
+    page = cw.client.get(reverse("sync:run_detail", kwargs={"run_id": first.id})).content
+    assert b"choose <strong>Undo this run</strong> again" in page
+
+    second = run_batches(service.start_undo(sync_run))
+    purge_broker()
+    assert second.status == "completed", second.failure_reason
+    assert (second.created_in_qbo, second.already_matched) == (5, 20)
+    made = created(sync_run, QBO).values()
+    assert all(qbo_row(cw, i).active is False for i in made)
+    assert not ContactLink.objects.filter(workspace=cw.workspace).exists()
+    # Each customer was made inactive exactly once over the two undo runs.
+    inactivations = SandboxCall.objects.filter(
+        system="qbo", account=cw.realm_id, operation="POST customer", status=200
+    )
+    assert inactivations.count() == 25
+    assert service.state_of(sync_run).undone_by == second
