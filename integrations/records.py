@@ -16,7 +16,9 @@ LACRM = "lacrm"
 SYSTEM_NAMES = {QBO: "QuickBooks", LACRM: "Less Annoying CRM"}
 
 
-@dataclass(frozen=True)
+# Records are slotted: a pull of a million contacts a side holds two million of them (and their
+# phones) at once, and an instance ``__dict__`` costs about 300 bytes each.
+@dataclass(frozen=True, slots=True)
 class Phone:
     """One phone number; ``kind`` is one of work, mobile, home, fax, other."""
 
@@ -24,7 +26,7 @@ class Phone:
     kind: str = "work"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Address:
     """A postal address; ``kind`` is billing, shipping, work, home or other."""
 
@@ -40,7 +42,7 @@ class Address:
         return not any((any(self.lines), self.city, self.state, self.postal_code, self.country))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactRecord:
     """A customer (QBO) or contact/company (LACRM), in neutral form.
 
@@ -90,7 +92,7 @@ class ContactRecord:
         return self.emails[0] if self.emails else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceRecord:
     """An invoice of a QBO customer; amounts are Decimal in the invoice's own currency."""
 

@@ -21,7 +21,12 @@ from collections.abc import Callable
 from itertools import islice
 
 from sync.matching.index import UnionFind, add_to_index
-from sync.matching.normalize import close_names, different_first_names, normalize_person_name
+from sync.matching.normalize import (
+    close_names,
+    different_first_names,
+    normalize_person_name,
+    overlaps,
+)
 from sync.matching.state import MatchState
 
 logger = logging.getLogger(__name__)
@@ -69,7 +74,7 @@ def _two_people(planner: MatchState, i: int, j: int) -> bool:
     to review: both have emails, none in common, and first names that are not the same name
     written two ways (an initial, a shortening, a common nickname)."""
     a, b = planner.qbo_keys[i], planner.lacrm_keys[j]
-    if a.is_company or b.is_company or not (a.emails and b.emails) or a.emails & b.emails:
+    if a.is_company or b.is_company or not (a.emails and b.emails) or overlaps(a.emails, b.emails):
         return False
     first_a, first_b = a.person_name.split(" ", 1)[0], b.person_name.split(" ", 1)[0]
     return different_first_names(first_a, first_b)

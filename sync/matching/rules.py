@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sync.matching.index import UnionFind, add_to_index, name_index
-from sync.matching.normalize import different_first_names
+from sync.matching.normalize import different_first_names, overlaps, shared_keys
 from sync.matching.state import (
     COMPANY,
     EMAIL,
@@ -25,7 +25,7 @@ def by_email(state: MatchState) -> None:
             add_to_index(q_index, email, i)
     l_index: dict[str, list[int]] = {}
     for j, keys in enumerate(state.lacrm_keys):
-        for email in keys.emails if len(keys.emails) < 2 else sorted(keys.emails):
+        for email in keys.emails:
             if email in q_index:
                 add_to_index(l_index, email, j)
     groups = UnionFind()
@@ -68,9 +68,9 @@ def email_group(state: MatchState, qs: list[int], ls: list[int], email: str) -> 
             q_same = q_index[name]
             if len(q_same) == 1 and len(l_same) == 1:
                 i, j = q_same[0], l_same[0]
-                if (i, j) not in state.rejected and state.qbo_keys[i].emails & state.lacrm_keys[
-                    j
-                ].emails:
+                if (i, j) not in state.rejected and overlaps(
+                    state.qbo_keys[i].emails, state.lacrm_keys[j].emails
+                ):
                     reason = f'Same name {state.names(i, j)} among the records sharing "{email}"'
                     state.link(i, j, EMAIL_NAME, reason)
     left_q = [i for i in qs if not state.qbo_taken[i]]
@@ -106,7 +106,7 @@ def name_pair(state: MatchState, i: int, j: int) -> None:
         # Two people can share a name; one business with a billing and an info address is
         # likelier than two businesses of one name (LACRM does not even allow that), and so is
         # one person with a work and a home address on the same phone.
-        if state.qbo_keys[i].phones & state.lacrm_keys[j].phones:
+        if overlaps(state.qbo_keys[i].phones, state.lacrm_keys[j].phones):
             state.review([i], [j], reason + " (same phone)")
         elif state.qbo_keys[i].is_company:
             state.review([i], [j], reason)
@@ -235,7 +235,7 @@ def email_pair(state: MatchState, i: int, j: int, email: str) -> None:
     common = (
         email
         if email in state.lacrm_keys[j].emails
-        else min(state.qbo_keys[i].emails & state.lacrm_keys[j].emails)
+        else shared_keys(state.qbo_keys[i].emails, state.lacrm_keys[j].emails)[0]
     )
     if state.same_name(i, j):
         state.link(i, j, EMAIL_NAME, f'Same email "{common}" and name {state.names(i, j)}')

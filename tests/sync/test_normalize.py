@@ -13,7 +13,9 @@ from sync.matching.normalize import (
     normalize_name,
     normalize_person_name,
     normalize_phone,
+    overlaps,
     record_keys,
+    shared_keys,
 )
 
 # -- emails ---------------------------------------------------------------------------------
@@ -219,10 +221,10 @@ def test_record_keys_of_a_person():
         phones=(Phone("(555) 123-4567"), Phone("555 999 0000", kind="fax")),
     )
     keys = record_keys(record)
-    assert keys.emails == {"nick@acme.com", "nick@home.example"}
+    assert keys.emails == ("nick@acme.com", "nick@home.example")  # sorted, no repeats
     assert keys.person_name == "nick brown"
     assert keys.company_name == "acme"
-    assert keys.phones == {"5551234567"}  # the fax is a shared line, not the person's
+    assert keys.phones == ("5551234567",)  # the fax is a shared line, not the person's
     assert keys.is_company is False
     assert keys.name_key == "nick brown"
 
@@ -246,7 +248,7 @@ def test_record_keys_split_comma_separated_quickbooks_emails():
     record = ContactRecord(
         system="qbo", id="4", first_name="A", last_name="B", emails=("a@x.com, B@Y.com; c@z.com",)
     )
-    assert record_keys(record).emails == {"a@x.com", "b@y.com", "c@z.com"}
+    assert record_keys(record).emails == ("a@x.com", "b@y.com", "c@z.com")
 
 
 @pytest.mark.parametrize(
@@ -270,3 +272,18 @@ def test_different_first_names(a, b, different):
 def test_a_common_nickname_with_the_same_last_name_is_a_close_name():
     assert close_names("bob brown", "robert brown")
     assert not close_names("bob brown", "robert green")
+
+
+def test_keys_hold_no_empty_email_and_share_an_already_normal_one():
+    blank = ContactRecord(system="lacrm", id="5", first_name="Jo", last_name="Lee", emails=("",))
+    assert record_keys(blank).emails == ()
+    record = ContactRecord(
+        system="qbo", id="6", first_name="Jo", last_name="Lee", emails=("jo@x.com",)
+    )
+    assert record_keys(record).emails is record.emails  # no copy per record while planning
+
+
+def test_overlaps_and_shared_keys_compare_sorted_key_tuples():
+    a, b = ("a@x.com", "b@y.com"), ("b@y.com", "c@z.com")
+    assert overlaps(a, b) and not overlaps(a, ("c@z.com",)) and not overlaps((), a)
+    assert shared_keys(a, b) == ("b@y.com",) and shared_keys(a, ()) == ()
