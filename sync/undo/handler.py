@@ -126,16 +126,28 @@ class UndoHandler:
             fresh.detail["link_id"] = step.detail.get("link_id", "")
             self._retire(run, item, fresh, now, attempted)
         elif step.action == UNLINK:
-            self._finish(run, item, step, "link_removed", self._unlink_reason(step))
+            self._unlink(run, item, step)
         elif step.action == DELETE_NOTE:
             self._delete_note(run, item, step, attempted)
         elif step.action == RESTORE:
             now = records.get((step.system, step.record_id))
             self._restore(run, item, step, now, attempted)
 
-    @staticmethod
-    def _unlink_reason(step: Step) -> str:
-        return f"Unlinked from Less Annoying CRM contact {step.target}; both records stay"
+    def _unlink(self, run, item, step: Step) -> None:
+        """Remove a match the run linked, if the ledger still holds it as the run made it."""
+        row = (
+            ContactLink.objects.for_workspace(run.workspace)
+            .filter(pk=step.detail.get("link_id"), qbo_id=step.record_id, lacrm_id=step.target)
+            .first()
+        )
+        if row is None:
+            self._finish(run, item, step, "already_undone", "Already unlinked", unlink=False)
+        elif row.state != ContactLink.State.LINKED or row.method == ContactLink.Method.MANUAL:
+            reason = "Linked again since (by hand or by another run)"
+            self._finish(run, item, step, "edited_since", reason, unlink=False)
+        else:
+            reason = f"Unlinked from Less Annoying CRM contact {step.target}; both records stay"
+            self._finish(run, item, step, "link_removed", reason)
 
     def _intend(self, item: SyncWorkItem) -> None:
         """Commit the intent before the call (the outbox rule for undo)."""
