@@ -104,6 +104,9 @@ INSTALLED_APPS = [
     # nothing but accounts, so leaving them out is safe; their tables are then not created).
     *(SANDBOX_APPS if SANDBOX_ENABLED else []),
     "sync",
+    # Preview Sync New Contacts: stored plans, applied exactly (its own app for its tables).
+    "sync.preview",
+    # Undo a run (its own app for its table).
     "sync.undo",
     "summaries",
 ]

@@ -12,11 +12,11 @@ check Stop before each).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
-from integrations.records import ContactRecord, CreateResult, InvoiceRecord
+from integrations.records import ContactRecord, CreatePreview, CreateResult, InvoiceRecord
 
 
 @runtime_checkable
@@ -40,6 +40,12 @@ class ContactSystem(Protocol):
         Raises only for the whole call (connection gone, service unavailable after retries);
         a rejected record is a result with its error.
         """
+
+    def describe_creates(
+        self, records: Sequence[ContactRecord], existing: Iterable[ContactRecord]
+    ) -> list[CreatePreview]:
+        """What creating ``records`` in this order would send, one preview each, without a
+        call; ``existing`` are the records already on this side (names a create must avoid)."""
 
     def find_possible_creations(self, record: ContactRecord) -> list[ContactRecord]:
         """Contacts an interrupted create of ``record`` could have made (the outbox's adopt

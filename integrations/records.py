@@ -201,3 +201,33 @@ def record_from_dict(data: dict) -> ContactRecord:
         updated_at=datetime.fromisoformat(updated) if updated else None,
         created_at=datetime.fromisoformat(made) if made else None,
     )
+
+
+@dataclass(frozen=True)
+class CreatePreview:
+    """What a create would send for one record, as a person reads it (nothing is sent).
+
+    ``fields`` maps the system's own field names to the values the new record gets, e.g.
+    ``{"DisplayName": "Ann Lee (Acme)", "PrimaryEmailAddr": "ann@acme.test"}``; ``notes`` say
+    what was changed on the way (a DisplayName taken, a value cut to fit); ``error`` is set when
+    the create would be refused before sending (no name to use).
+    """
+
+    fields: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    error: str = ""
+
+
+def flatten_fields(payload: dict) -> dict[str, str]:
+    """A create payload's values as one line of text each (nested parts joined)."""
+
+    def text(value) -> str:
+        if isinstance(value, dict):
+            return ", ".join(t for t in (text(v) for k, v in value.items() if k != "Type") if t)
+        if isinstance(value, list):
+            return "; ".join(t for t in (text(v) for v in value) if t)
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return " ".join(str(value).split())
+
+    return {key: t for key, t in ((k, text(v)) for k, v in payload.items()) if t}

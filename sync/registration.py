@@ -78,3 +78,24 @@ def register() -> None:
         Outcome.FAILED: (outcomes.FAILED, ("failed",)),
     }
     outcomes.register(*(outcomes.Outcome(o.value, o.label, g, c) for o, (g, c) in groups.items()))
+    # A run that applies a stored preview (sync.preview) leaves these records alone.
+    outcomes.register(
+        outcomes.Outcome(
+            "preview_changed",
+            "Changed since preview",
+            outcomes.SKIPPED,
+            ("skipped",),
+            help=(
+                "The run applied a stored preview, and this record was edited, created or "
+                "deleted since, or its decision would now differ: it was not acted on. The next "
+                "Sync New Contacts (or a new preview) decides it afresh."
+            ),
+        ),
+        outcomes.Outcome(
+            "preview_excluded",
+            "Excluded from the plan",
+            outcomes.SKIPPED,
+            ("skipped",),
+            help="You unticked this record on the preview before applying it: not acted on.",
+        ),
+    )

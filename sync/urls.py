@@ -1,6 +1,6 @@
 """URL routes of the sync app (the dashboard itself is at /dashboard/)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from sync import views
 from sync.fields import views as field_views
@@ -12,6 +12,7 @@ app_name = "sync"
 urlpatterns = [
     path("start/<str:kind>/", views.start, name="start"),
     path("updates/preview/", field_views.preview, name="field_preview"),
+    path("contacts/preview/", include("sync.preview.urls")),
     path("runs/<uuid:run_id>/", views.run_detail, name="run_detail"),
     path("runs/<uuid:run_id>/stop/", views.stop, name="stop"),
     path("runs/<uuid:run_id>/panel/", views.run_panel, name="run_panel"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ from integrations.errors import (
 )
 from integrations.lacrm import limits, mapping
 from integrations.lacrm.removal import RemovalCalls
-from integrations.records import LACRM, ContactRecord, CreateResult
+from integrations.records import LACRM, ContactRecord, CreatePreview, CreateResult
 
 logger = logging.getLogger(__name__)
 
@@ -308,6 +308,12 @@ class LacrmClient(RemovalCalls):
         if len(items) > self.create_batch_size:
             raise ValueError("Less Annoying CRM creates one contact per call")
         return [self.create_contact(key, record) for key, record in items]
+
+    def describe_creates(
+        self, records: Sequence[ContactRecord], existing: Iterable[ContactRecord] = ()
+    ) -> list[CreatePreview]:
+        """What ``CreateContact`` would receive for each record (no call is made)."""
+        return mapping.describe_contact_creates(records, self.user_id)
 
     def find_possible_creations(self, record: ContactRecord) -> list[ContactRecord]:
         """Contacts an interrupted create could have made: LACRM's search by email, else name."""

@@ -13,11 +13,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from integrations.mapping_utils import as_address, as_phone, clean, one_line, parse_datetime, unique
-from integrations.records import LACRM, Address, ContactRecord, Phone
+from integrations.records import (
+    LACRM,
+    Address,
+    ContactRecord,
+    CreatePreview,
+    Phone,
+    flatten_fields,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +228,19 @@ def record_to_create_params(record: ContactRecord, user_id: int) -> dict[str, An
     if clean(record.notes):
         params["Background Info"] = clean(record.notes)
     return params
+
+
+def describe_contact_creates(records: Sequence[ContactRecord], user_id: int) -> list[CreatePreview]:
+    """What ``CreateContact`` would receive for each record, as a person reads it."""
+    previews = []
+    for record in records:
+        params = record_to_create_params(record, user_id)
+        params.pop("AssignedTo", None)
+        kind = "Company" if params.pop("IsCompany") else "Person"
+        if isinstance(params.get("Name"), dict):
+            params["Name"] = full_name_text(record)
+        previews.append(CreatePreview(fields={"Record": kind, **flatten_fields(params)}))
+    return previews
 
 
 EDIT_MAP = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,8 +27,10 @@ from integrations.errors import (
     ValidationFailed,
 )
 from integrations.quickbooks import mapping
+from integrations.quickbooks.names import collision_note
+from integrations.quickbooks.previews import describe_customer_creates
 from integrations.quickbooks.transport import TokenSource, Transport, fault_to_error
-from integrations.records import QBO, ContactRecord, CreateResult, InvoiceRecord
+from integrations.records import QBO, ContactRecord, CreatePreview, CreateResult, InvoiceRecord
 
 logger = logging.getLogger(__name__)
 
@@ -258,10 +260,7 @@ class QuickBooksClient:
                 result.notes = item.notes
                 if item.attempt:
                     chosen = item.names[item.attempt]
-                    result.notes.append(
-                        f'"{item.names[0]}" is already used in QuickBooks (by a customer, vendor '
-                        f'or employee), so the customer was created as "{chosen}".'
-                    )
+                    result.notes.append(collision_note(item.names[0], chosen))
                 continue
             error = fault_to_error(entry.get("Fault") or {})
             if isinstance(error, DuplicateName) and item.attempt + 1 < len(item.names):
@@ -282,6 +281,12 @@ class QuickBooksClient:
                 len(retry),
             )
         return retry
+
+    def describe_creates(
+        self, records: Sequence[ContactRecord], existing: Iterable[ContactRecord]
+    ) -> list[CreatePreview]:
+        """What creating ``records`` in this order would send (no call is made)."""
+        return describe_customer_creates(records, existing)
 
     # --- updates --------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ same names with the same request ids.
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 
 from integrations.mapping_utils import clean, one_line
 from integrations.records import ContactRecord
@@ -66,3 +67,25 @@ def display_name_candidates(record: ContactRecord) -> list[str]:
         if name.casefold() not in {r.casefold() for r in result}:
             result.append(name)
     return result
+
+
+def collision_note(wanted: str, chosen: str) -> str:
+    """What the log says when a create's DisplayName was taken and the next one was used."""
+    return (
+        f'"{wanted}" is already used in QuickBooks (by a customer, vendor or employee), so the '
+        f'customer was created as "{chosen}".'
+    )
+
+
+def expected_display_name(record: ContactRecord, taken: Set[str]) -> str:
+    """The DisplayName a create of ``record`` ends with, given the names in use (casefolded).
+
+    The create path tries ``display_name_candidates`` in order and moves on at each 6240; with
+    the names QuickBooks already holds this is the first free candidate. ``""`` when the record
+    has no usable name or every candidate is taken (the create would fail). Pure: the preview of
+    Sync New Contacts uses it to say what each new customer will be called.
+    """
+    for name in display_name_candidates(record):
+        if name.casefold() not in taken:
+            return name
+    return ""

@@ -7,11 +7,19 @@ a worker killed while planning leaves nothing behind and the plan simply runs ag
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.utils import timezone
 
 from integrations.records import ContactRecord, record_to_dict
-from sync.contacts.plan import LedgerRow, PlanSettings, Pulled, plan_contacts, snapshot
+from sync.contacts.plan import (
+    ContactPlan,
+    LedgerRow,
+    PlanSettings,
+    Pulled,
+    plan_contacts,
+    snapshot,
+)
 from sync.models import ContactLink, RejectedPair, SyncRun, SyncSettings, SyncWorkItem
 from sync.runs import log_entries
 
@@ -38,9 +46,24 @@ def ledger_row(link: ContactLink) -> LedgerRow:
     )
 
 
-def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
-    """Plan (``sync.contact_plan``) and write the ledger's new rows, the logs and the work."""
-    workspace = run.workspace
+# Hooks that may hold a run to less than its fresh plan (``sync.preview`` registers the one for
+# runs that apply a stored preview). Each is called with the run, the fresh plan and what was
+# pulled; it narrows the plan in place and returns True when it applies to the run.
+PlanRestriction = Callable[[SyncRun, ContactPlan, Pulled], bool]
+_RESTRICTIONS: list[PlanRestriction] = []
+
+
+def restrict_plans_with(restriction: PlanRestriction) -> None:
+    """Register a plan restriction (idempotent)."""
+    if restriction not in _RESTRICTIONS:
+        _RESTRICTIONS.append(restriction)
+
+
+def plan_for(workspace, pulled: Pulled) -> tuple[ContactPlan, list[ContactLink]]:
+    """The plan a run would write now, and the ledger it was made from (nothing written).
+
+    Sync New Contacts and its preview both plan here, so a preview shows what a run does.
+    """
     sync_settings = SyncSettings.for_workspace(workspace)
     ledger = list(ContactLink.objects.for_workspace(workspace))
     rejected = set(RejectedPair.objects.for_workspace(workspace).values_list("qbo_id", "lacrm_id"))
@@ -54,6 +77,16 @@ def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
         ),
         rejected,
     )
+    return plan, ledger
+
+
+def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
+    """Plan (``sync.contact_plan``) and write the ledger's new rows, the logs and the work."""
+    workspace = run.workspace
+    sync_settings = SyncSettings.for_workspace(workspace)
+    plan, ledger = plan_for(workspace, pulled)
+    # A run held to a stored plan does that plan's contacts and nothing more (no field updates).
+    restricted = any([restrict(run, plan, pulled) for restrict in _RESTRICTIONS])
 
     changed = [link for link in ledger if str(link.pk) in plan.refreshed]
     for link in changed:
@@ -96,7 +129,7 @@ def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
 
     items = [work_item(run, seq, record) for seq, record in enumerate(plan.creates)]
     entries, counts = plan.entries, dict(plan.counts)
-    if sync_settings.update_fields:
+    if sync_settings.update_fields and not restricted:
         # Keep address, phone and website of linked pairs in step in the same run.
         from sync.fields.handler import FieldUpdateHandler
 

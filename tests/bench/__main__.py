@@ -34,6 +34,9 @@ Parts:
   through Django's test client against a 100 ms target, the indexes each used (EXPLAIN
   ANALYZE), and the CSV export of every row: time and process memory
   (``tests/bench/logs.py``; ``--logs-rows``, ``--logs-requests``).
+- ``preview``: Preview Sync New Contacts on 20,000 + 20,000 synthetic records in a database of
+  its own: planning, the new records' fields, decisions and storing, then the apply side's
+  re-plan against the stored plan (``tests/bench/preview.py``; ``--preview-size``).
 
 Sizes also come from the environment (``make bench BENCH_CUSTOMERS=20000``): ``BENCH_CUSTOMERS``,
 ``BENCH_CONTACTS``, ``BENCH_OVERLAP``, ``BENCH_MATCH_SIZE``, ``BENCH_QUALITY_SIZES``,
@@ -58,7 +61,7 @@ from tests.bench.harness import install_sigterm_handler
 
 logger = logging.getLogger(__name__)
 
-PARTS = ("matching", "clients", "sync", "summaries", "logs")
+PARTS = ("matching", "clients", "sync", "summaries", "logs", "preview")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -78,7 +81,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "parts",
         nargs="*",
         metavar="PART",
-        help="matching | clients | sync | summaries | logs (all)",
+        help="matching | clients | sync | summaries | logs | preview (all)",
     )
     parser.add_argument("--customers", type=int, default=_env_int("BENCH_CUSTOMERS", 5000))
     parser.add_argument("--contacts", type=int, default=_env_int("BENCH_CONTACTS", 5000))
@@ -97,6 +100,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--clients-read", type=int, default=_env_int("BENCH_CLIENTS_READ", 5000))
     parser.add_argument(
         "--clients-create", type=int, default=_env_int("BENCH_CLIENTS_CREATE", 1000)
+    )
+    parser.add_argument(
+        "--preview-size",
+        type=int,
+        default=_env_int("BENCH_PREVIEW_SIZE", 20_000),
+        help="records per side for the preview part",
     )
     parser.add_argument("--logs-rows", type=int, default=_env_int("BENCH_LOGS_ROWS", 1_000_000))
     parser.add_argument(
@@ -134,6 +143,7 @@ def _flags(args: argparse.Namespace) -> list[str]:
         f"--clients-read={args.clients_read}",
         f"--clients-create={args.clients_create}",
         f"--logs-rows={args.logs_rows}",
+        f"--preview-size={args.preview_size}",
         f"--logs-requests={args.logs_requests}",
         f"--latency-ms={args.latency_ms}",
     ]
@@ -167,6 +177,10 @@ def run_part(part: str, args: argparse.Namespace) -> None:
         from tests.bench import logs
 
         logs.run(args.logs_rows, args.logs_requests)
+    elif part == "preview":
+        from tests.bench import preview
+
+        preview.run(args.preview_size, args.preview_size, args.overlap)
     else:
         from tests.bench import sync_e2e
 

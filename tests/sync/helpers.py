@@ -26,6 +26,8 @@ OUTCOME_COUNTER = {
     "not_linked": "skipped",
     "unchanged": "skipped",
     "updated": "updated",
+    "preview_changed": "skipped",
+    "preview_excluded": "skipped",
 }
 
 
