@@ -199,6 +199,18 @@ def read_notes(workspace, run: SyncRun, notes) -> dict[str, dict]:
     return found
 
 
+def contacts_with_notes(workspace, run: SyncRun, contact_ids) -> frozenset[str]:
+    """Which of the LACRM contacts have notes displayed since ``run`` started (one paged read):
+    a contact the run created that has notes now is not deleted with them."""
+    ids = set(contact_ids)
+    if not ids or not run.started_at:
+        return frozenset()
+    since = registry.crm(workspace).notes_between(
+        run.started_at - NOTE_WINDOW, timezone.now() + NOTE_WINDOW
+    )
+    return frozenset(n["contact_id"] for n in since if n["contact_id"] in ids)
+
+
 def read_now(run: SyncRun, written: Written) -> tuple[dict, dict]:
     """The records and notes ``written`` touched, as they are now."""
     wanted: dict[str, set[str]] = {QBO: set(), LACRM: set()}
@@ -225,4 +237,6 @@ def plan_undo(original: SyncRun, *, undo_run: SyncRun | None = None) -> UndoPlan
     if written.is_empty:
         return UndoPlan()
     records, notes = read_now(original, written)
-    return decide(written, records, notes, done_before(original, besides=undo_run))
+    made_in_crm = [c.record_id for c in written.creations if c.system == LACRM]
+    noted = contacts_with_notes(original.workspace, original, made_in_crm)
+    return decide(written, records, notes, done_before(original, besides=undo_run), noted)

@@ -107,6 +107,8 @@ class UndoHandler:
             if step.action in (RETIRE, RESTORE):
                 wanted[step.system].add(step.record_id)
         records = gather.read_records(run.workspace, wanted)
+        made_in_crm = [s.record_id for _, s in steps if s.action == RETIRE and s.system == LACRM]
+        self._noted = gather.contacts_with_notes(run.workspace, original_of(run), made_in_crm)
         for item, step in steps:
             if ctx.should_stop():
                 return
@@ -122,7 +124,9 @@ class UndoHandler:
         if step.action == RETIRE:
             creation = Creation(**step.detail["creation"])
             now = records.get((step.system, step.record_id))
-            fresh = decide_creation(creation, now, attempted=attempted)
+            fresh = decide_creation(
+                creation, now, attempted=attempted, has_notes=step.record_id in self._noted
+            )
             fresh.detail["link_id"] = step.detail.get("link_id", "")
             self._retire(run, item, fresh, now, attempted)
         elif step.action == UNLINK:

@@ -232,12 +232,17 @@ def edited_since_created(record: ContactRecord, wrote: dict) -> str:
 
 
 def decide_creation(
-    creation: Creation, now: ContactRecord | None, *, attempted: bool = False
+    creation: Creation,
+    now: ContactRecord | None,
+    *,
+    attempted: bool = False,
+    has_notes: bool = False,
 ) -> Step:
     """Retire (delete / make inactive) an untouched record and remove its link.
 
     ``attempted``: an earlier try of this very step may have been sent (its intent was
-    recorded), so a record gone or inactive now is our own doing, not an edit.
+    recorded), so a record gone or inactive now is our own doing, not an edit. ``has_notes``:
+    notes were added to it since; deleting the contact would delete them, so it stays.
     """
     step = Step(
         RETIRE,
@@ -257,6 +262,11 @@ def decide_creation(
         step.already = f"Already inactive in {system}"
     else:
         step.left_alone = edited_since_created(now, creation.wrote)
+        if not step.left_alone and has_notes and creation.system == LACRM:
+            step.left_alone = (
+                f"Notes were added to it in {system} since it was created (deleting it would "
+                "delete them)"
+            )
     return step
 
 
@@ -353,13 +363,18 @@ def decide(
     records: dict[tuple[str, str], ContactRecord],
     notes: dict[str, dict],
     done_before: frozenset[tuple[str, str, str]] = frozenset(),
+    noted: frozenset[str] = frozenset(),
 ) -> UndoPlan:
     """The reverse of ``written`` given the records (by ``(system, id)``) and notes as they are
     now; a record or note missing from the maps is gone. ``done_before`` holds the keys of the
-    steps an earlier undo of the same run finished: those are not done twice."""
+    steps an earlier undo of the same run finished: those are not done twice; ``noted`` the
+    LACRM contacts that have notes added since the run."""
     plan = UndoPlan()
     steps = [
-        *(decide_creation(c, records.get((c.system, c.record_id))) for c in written.creations),
+        *(
+            decide_creation(c, records.get((c.system, c.record_id)), has_notes=c.record_id in noted)
+            for c in written.creations
+        ),
         *(decide_link(link) for link in written.links),
         *(decide_note(note, notes.get(note.note_id)) for note in written.notes),
         *(decide_fields(w, records.get((w.system, w.record_id))) for w in written.fields),

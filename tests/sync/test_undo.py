@@ -404,3 +404,23 @@ def test_a_stopped_undo_is_finished_by_undoing_again_and_nothing_is_done_twice(
     )
     assert inactivations.count() == 25
     assert service.state_of(sync_run).undone_by == second
+
+
+def test_a_created_contact_with_notes_added_since_is_not_deleted_with_them(
+    connected_workspace_empty,
+):
+    from tests.fixtures_worker import purge_broker
+
+    cw = connected_workspace_empty
+    seed(cw)
+    sync_run = run_batches(runs.start_run(cw.workspace, SyncRun.Kind.CONTACTS)[0])
+    in_lacrm = created(sync_run, LACRM)
+    registry.crm(cw.workspace).create_note(in_lacrm["Quinn Alpha"], "Met at the fair")
+
+    undo = run_batches(service.start_undo(sync_run))
+    purge_broker()
+    assert undo.status == "completed", undo.failure_reason
+    assert lacrm_exists(cw, in_lacrm["Quinn Alpha"])
+    assert not lacrm_exists(cw, in_lacrm["Quincy Beta"])
+    left = SyncLogEntry.objects.get(run=undo, outcome="edited_since")
+    assert left.record_id == in_lacrm["Quinn Alpha"] and "Notes were added" in left.reason

@@ -145,3 +145,11 @@ def test_counts_and_steps_done_by_an_earlier_undo():
     again = decide(written, records, {"N1": {"text": "Summary"}}, frozenset({(LACRM, "L1", "7")}))
     assert again.steps[0].already == UNDONE_BEFORE and not again.steps[0].acts
     assert decide(written, records, {"N1": {"text": "Edited"}}).steps[3].left_alone
+
+
+def test_a_created_contact_with_notes_added_since_stays():
+    written = Written(creations=(creation(),))
+    records = {(LACRM, "L1"): made_in_lacrm()}
+    assert decide(written, records, {}).steps[0].calls
+    kept = decide(written, records, {}, noted=frozenset({"L1"})).steps[0]
+    assert kept.left_alone.startswith("Notes were added") and not kept.acts
