@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "sync",
     # Preview Sync New Contacts: stored plans, applied exactly (its own app for its tables).
     "sync.preview",
+    # Undo a run (its own app for its table).
+    "sync.undo",
     "summaries",
     "notifications",
 ]

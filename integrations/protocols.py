@@ -13,7 +13,7 @@ check Stop before each).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from integrations.records import ContactRecord, CreatePreview, CreateResult, InvoiceRecord
@@ -54,12 +54,21 @@ class ContactSystem(Protocol):
     def update_contact(self, contact_id: str, changes: dict[str, Any]) -> ContactRecord | None:
         """Write field changes (``sync.fields.rules`` builds them for each system)."""
 
+    def get_contacts(self, contact_ids: Sequence[str]) -> list[ContactRecord]:
+        """The records with these ids that still exist (inactive ones too)."""
+
+    # "delete" or "deactivate": what ``retire_contact`` does in this system.
+    retires_by: str
+
+    def retire_contact(self, record: ContactRecord) -> bool:
+        """Undo a create: delete the record, or where the system cannot delete (QuickBooks),
+        make it inactive, guarded by the version it was read at. Idempotent: False when it was
+        gone (or inactive) already; raises ``StaleObject`` when it changed since it was read."""
+
 
 @runtime_checkable
 class AccountingSystem(ContactSystem, Protocol):
     """Customers and their invoices (QuickBooks Online)."""
-
-    def get_contacts(self, contact_ids: Sequence[str]) -> list[ContactRecord]: ...
 
     def iter_open_invoices(self) -> Iterator[InvoiceRecord]:
         """Every invoice with a balance, for the whole company."""
@@ -77,3 +86,12 @@ class CRM(ContactSystem, Protocol):
 
     def list_notes(self, contact_id: str) -> list[dict]:
         """The contact's notes as ``{"id": …, "text": …}``."""
+
+    def get_note(self, note_id: str) -> dict | None:
+        """One note as ``{"id", "contact_id", "text", …}``; None when it is gone."""
+
+    def notes_between(self, start: datetime, end: datetime) -> list[dict]:
+        """Every note displayed between the two moments (one paged read, not one per note)."""
+
+    def delete_note(self, note_id: str) -> bool:
+        """Delete a note; False when it was gone already."""

@@ -73,6 +73,9 @@ class ContactRecord:
     # QBO's optimistic-lock token; empty for LACRM.
     sync_token: str = ""
     updated_at: datetime | None = None
+    # When the system made the record (its own clock, like ``updated_at``): undo compares the two
+    # to tell a record nobody has edited since LedgerLink created it.
+    created_at: datetime | None = None
 
     @property
     def person_name(self) -> str:
@@ -157,12 +160,14 @@ def record_to_dict(record: ContactRecord) -> dict:
         "parent_id": record.parent_id,
         "sync_token": record.sync_token,
         "updated_at": record.updated_at.isoformat() if record.updated_at else None,
+        "created_at": record.created_at.isoformat() if record.created_at else None,
     }
 
 
 def record_from_dict(data: dict) -> ContactRecord:
     """Rebuild a record serialised by ``record_to_dict``."""
     updated = data.get("updated_at")
+    made = data.get("created_at")
     return ContactRecord(
         system=data["system"],
         id=data.get("id", ""),
@@ -194,6 +199,7 @@ def record_from_dict(data: dict) -> ContactRecord:
         parent_id=data.get("parent_id", ""),
         sync_token=data.get("sync_token", ""),
         updated_at=datetime.fromisoformat(updated) if updated else None,
+        created_at=datetime.fromisoformat(made) if made else None,
     )
 
 

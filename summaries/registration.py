@@ -26,7 +26,11 @@ def _instance(workspace):
 
 
 def register() -> None:
+    from summaries import undo
     from summaries.forms import SummarySettingsForm
+    from sync.undo import sources
+
+    sources.register(sources.NoteSource(kind=KIND, notes_of=undo.notes_of, forget=undo.forget))
 
     kinds.register(
         kinds.RunKind(

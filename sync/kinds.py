@@ -51,6 +51,8 @@ class RunKind:
     retry_failed: bool = False
     primary: bool = False
     order: int = 100
+    # False for a kind started from elsewhere than the dashboard's buttons (undo: a run's page).
+    on_dashboard: bool = True
 
 
 _KINDS: dict[str, RunKind] = {}

@@ -5,6 +5,7 @@ from django.urls import include, path
 from sync import views
 from sync.fields import views as field_views
 from sync.ledger import views as ledger_views
+from sync.undo import views as undo_views
 
 app_name = "sync"
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("runs/<uuid:run_id>/retry/", views.retry_failed, name="retry_failed"),
     path("runs/<uuid:run_id>/panel/", views.run_panel, name="run_panel"),
     path("runs/<uuid:run_id>/logs.csv", views.run_logs_csv, name="run_logs_csv"),
+    path("runs/<uuid:run_id>/undo/", undo_views.preview, name="undo_preview"),
+    path("runs/<uuid:run_id>/undo/start/", undo_views.start, name="undo_start"),
     # The match ledger, the review queue and the workspace's sync settings.
     path("ledger/", ledger_views.ledger_list, name="ledger"),
     path("ledger/link/", ledger_views.manual_link, name="manual_link"),

@@ -51,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "history": history,
             "recent_logs": recent_logs,
             "first_run": not history,
-            "kinds": [(k, k.unavailable(workspace)) for k in kinds.all_kinds()],
+            "kinds": [(k, k.unavailable(workspace)) for k in kinds.all_kinds() if k.on_dashboard],
         },
     )
 

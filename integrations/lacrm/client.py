@@ -28,6 +28,7 @@ from integrations.errors import (
     ValidationFailed,
 )
 from integrations.lacrm import limits, mapping
+from integrations.lacrm.removal import RemovalCalls
 from integrations.records import LACRM, ContactRecord, CreatePreview, CreateResult
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def _error_for(response: requests.Response) -> IntegrationError | None:
             code=code,
             system=LACRM,
         )
-    if "no contact" in lowered or "not found" in lowered or "does not exist" in lowered:
+    if any(t in lowered for t in ("no contact", "no note", "not found", "does not exist")):
         return NotFound(f"Less Annoying CRM: {description}", code=code, system=LACRM)
     return ValidationFailed(
         f"Less Annoying CRM rejected the request: {description or f'HTTP {status}'}",
@@ -83,7 +84,7 @@ def _error_for(response: requests.Response) -> IntegrationError | None:
     )
 
 
-class LacrmClient:
+class LacrmClient(RemovalCalls):
     """One LACRM user's contacts as neutral records; see the module docstring.
 
     It is the workspace's ``integrations.protocols.CRM``.
@@ -273,6 +274,7 @@ class LacrmClient:
             sync_token="",
             parent_id="",
             updated_at=None,
+            created_at=None,
         )
         return CreateResult(key=key, record=created, notes=notes)
 

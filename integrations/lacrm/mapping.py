@@ -138,6 +138,7 @@ def contact_to_record(contact: Mapping) -> ContactRecord:
         addresses=addresses,
         notes=str(contact.get("Background Info") or "").strip(),
         updated_at=parse_datetime(contact.get("LastUpdate")),
+        created_at=parse_datetime(contact.get("DateCreated")),
     )
 
 
@@ -293,6 +294,7 @@ def changes_to_edit_params(
             "system",
             "sync_token",
             "updated_at",
+            "created_at",
             "parent_id",
         }:
             # Nothing in LACRM holds these (display name is derived from the name).

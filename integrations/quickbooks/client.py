@@ -314,6 +314,16 @@ class QuickBooksClient:
             return mapping.customer_to_record(response["Customer"])
         raise StaleObject("QuickBooks kept reporting the customer as changed.", system=QBO)
 
+    def deactivate_customer(self, customer_id: str, sync_token: str) -> ContactRecord:
+        """Make a customer inactive (QuickBooks cannot delete customers): a sparse update of
+        ``Active`` at ``sync_token``, so a customer edited since it was read is not touched
+        (QuickBooks answers 5010, raised as ``StaleObject``). Sending the same update twice is
+        harmless: its requestid is derived from the body, so QuickBooks replays its answer."""
+        body = {"Id": customer_id, "SyncToken": sync_token, "sparse": True, "Active": False}
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()
+        response = self._transport.post("customer", json.dumps(body), request_id=f"d-{digest[:40]}")
+        return mapping.customer_to_record(response["Customer"])
+
     # --- the AccountingSystem protocol ----------------------------------------------------------
 
     def iter_contacts(self, *, include_inactive: bool = False) -> Iterator[ContactRecord]:
@@ -330,6 +340,17 @@ class QuickBooksClient:
 
     def update_contact(self, contact_id: str, changes: dict) -> ContactRecord:
         return self.update_customer(contact_id, changes)
+
+    # What ``retire_contact`` does here: QuickBooks cannot delete customers.
+    retires_by = "deactivate"
+
+    def retire_contact(self, record: ContactRecord) -> bool:
+        """Take away a customer LedgerLink created (undo): make it inactive at the SyncToken it
+        was read with. False when it is inactive already."""
+        if not record.active:
+            return False
+        self.deactivate_customer(record.id, record.sync_token)
+        return True
 
     def search_contacts(self, terms: str) -> list[ContactRecord]:
         """Customers (active or not) whose DisplayName, or for an email the primary email,

@@ -256,6 +256,7 @@ NEUTRAL_FIELDS = {f.name for f in dataclass_fields(ContactRecord)} - {
     "is_company",
     "sync_token",
     "updated_at",
+    "created_at",
     "parent_id",
 }
 

@@ -109,6 +109,7 @@ def customer_to_record(data: Mapping) -> ContactRecord:
         parent_id=_nested(data, "ParentRef", "value") if is_job else "",
         sync_token=_text(data, "SyncToken"),
         updated_at=parse_datetime((data.get("MetaData") or {}).get("LastUpdatedTime")),
+        created_at=parse_datetime((data.get("MetaData") or {}).get("CreateTime")),
     )
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from integrations.records import ContactRecord
+from sync.matching.nicknames import ROOTS as _ROOTS
 
 logger = logging.getLogger(__name__)
 
@@ -190,83 +191,6 @@ def normalize_company(text: str) -> str:
         if len(words) > 1 and words[-1] == "and":
             words.pop()
     return " ".join(words)
-
-
-# Common English nicknames, by the name they shorten: "bob" and "robert" may be one person.
-_NICKNAMES = {
-    "robert": "bob bobby rob robbie bert",
-    "william": "bill billy will willy liam",
-    "james": "jim jimmy jamie",
-    "john": "jack johnny jon",
-    "michael": "mike mikey mick",
-    "richard": "rick ricky dick rich",
-    "thomas": "tom tommy",
-    "charles": "charlie chuck chas",
-    "joseph": "joe joey",
-    "daniel": "dan danny",
-    "edward": "ed eddie ted ned",
-    "anthony": "tony",
-    "christopher": "chris kit",
-    "matthew": "matt",
-    "nicholas": "nick nicky",
-    "alexander": "alex sandy",
-    "benjamin": "ben benny",
-    "samuel": "sam sammy",
-    "steven": "steve",
-    "stephen": "steve",
-    "andrew": "andy drew",
-    "gregory": "greg",
-    "patrick": "pat paddy",
-    "timothy": "tim timmy",
-    "elizabeth": "liz lizzie beth betty eliza",
-    "katherine": "kate katie kathy kat",
-    "catherine": "cathy kate katie cat",
-    "margaret": "maggie meg peggy",
-    "jennifer": "jen jenny",
-    "patricia": "pat patty trish",
-    "susan": "sue susie",
-    "deborah": "deb debbie",
-    "rebecca": "becky becca",
-    "victoria": "vicky tori",
-    "alexandra": "alex sandra",
-    "christine": "chris chrissy",
-    "jessica": "jess jessie",
-    "samantha": "sam",
-    "barbara": "barb",
-    "dorothy": "dot dottie",
-    "gerald": "jerry gerry",
-    "henry": "hank harry hal",
-    "lawrence": "larry",
-    "sarah": "sally sadie",
-    "ann": "nancy annie",
-    "anne": "nancy annie",
-    "harold": "harry hal",
-    "frances": "fran frankie",
-    "francis": "frank fran",
-    "franklin": "frank",
-    "raymond": "ray",
-    "ronald": "ron ronnie",
-    "donald": "don donnie",
-    "kenneth": "ken kenny",
-    "lewis": "lou",
-    "louis": "lou",
-    "theodore": "ted teddy theo",
-    "walter": "walt wally",
-    "eleanor": "ellie nell",
-    "helen": "nell nellie",
-    "mary": "molly polly mae",
-    "judith": "judy",
-    "cynthia": "cindy",
-    "abigail": "abby",
-    "amanda": "mandy",
-    "pamela": "pam",
-    "kimberly": "kim",
-    "jacqueline": "jackie",
-}
-_ROOTS: dict[str, set[str]] = {}
-for _full, _nicks in _NICKNAMES.items():
-    for _name in (_full, *_nicks.split()):
-        _ROOTS.setdefault(_name, set()).add(_full)
 
 
 def _within(a: str, b: str, limit: int) -> bool:
