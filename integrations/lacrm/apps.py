@@ -9,7 +9,7 @@ class LacrmConfig(AppConfig):
 
     def ready(self) -> None:
         from integrations import registry
-        from integrations.lacrm import connection, views
+        from integrations.lacrm import connection, polling, views
 
         registry.register(
             registry.Provider(
@@ -25,3 +25,4 @@ class LacrmConfig(AppConfig):
                 order=20,
             )
         )
+        polling.register()

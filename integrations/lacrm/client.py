@@ -97,11 +97,14 @@ class LacrmClient:
         self._auth = auth
         self._url = api_url or settings.LACRM_API_URL
         self._session = requests.Session()
+        # Requests sent by this client (the edit poll reports what it cost).
+        self.requests_sent = 0
 
     # --- transport ------------------------------------------------------------------------------
 
     def _post(self, function: str, params: dict[str, Any], header: str) -> requests.Response:
         with limits.lacrm_request(self._auth.pace_key):
+            self.requests_sent += 1
             return self._session.post(
                 self._url,
                 json={"Function": function, "Parameters": params},
@@ -222,6 +225,77 @@ class LacrmClient:
             if not data.get("HasMoreResults"):
                 return notes
             page += 1
+
+    def iter_recently_updated(self, page_size: int) -> Iterator[dict]:
+        """Contacts and companies, most recently updated first, as LACRM's raw objects.
+
+        ``SortBy: LastUpdate, Descending`` pages through the account newest first; the caller
+        stops reading (and so stops paging) once it reaches what it has already seen.
+        """
+        page = 1
+        while True:
+            data = self.call(
+                "GetContacts",
+                {
+                    "SortBy": "LastUpdate",
+                    "SortDirection": "Descending",
+                    "MaxNumberOfResults": page_size,
+                    "Page": page,
+                },
+            )
+            yield from data.get("Results") or []
+            if not data.get("HasMoreResults"):
+                return
+            page += 1
+
+    def existing_ids(self, contact_ids: Sequence[str], *, chunk: int = SEARCH_PAGE_SIZE) -> set:
+        """Which of ``contact_ids`` still exist (GetContactsById, ``chunk`` ids per call)."""
+        found: set[str] = set()
+        ids = [str(i) for i in contact_ids]
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            data = self.call(
+                "GetContactsById", {"ContactIds": part, "MaxNumberOfResults": len(part)}
+            )
+            found.update(str(c.get("ContactId")) for c in data.get("Results") or [])
+        return found
+
+    # --- webhooks -------------------------------------------------------------------------------
+
+    def create_webhook(
+        self, endpoint_url: str, *, scope: str = "Account", events: Sequence[str] = ()
+    ) -> str:
+        """CreateWebhook; returns LACRM's WebhookId.
+
+        LACRM performs the handshake (a POST carrying ``X-Hook-Secret`` to ``endpoint_url``)
+        while this call is open, so the endpoint must be able to answer meanwhile. Not retried:
+        a retry would register a second webhook.
+        """
+        data = self.call(
+            "CreateWebhook",
+            {
+                "EndpointUrl": endpoint_url,
+                "WebhookScope": scope,
+                "Events": list(events or ["Contact.Create"]),
+            },
+            idempotent=False,
+        )
+        webhook_id = str((data or {}).get("WebhookId") or "") if isinstance(data, dict) else ""
+        if not webhook_id:
+            raise TransientError(
+                "Less Annoying CRM did not return the new webhook's id.", system=LACRM
+            )
+        return webhook_id
+
+    def get_webhooks(self) -> list[dict]:
+        """The account's webhooks (a bare array or the paged shape, both are read)."""
+        data = self.call("GetWebhooks")
+        if isinstance(data, dict):
+            data = data.get("Results") or []
+        return [w for w in data or [] if isinstance(w, dict)]
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self.call("DeleteWebhook", {"WebhookId": str(webhook_id)})
 
     # --- writes ---------------------------------------------------------------------------------
 

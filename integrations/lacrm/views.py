@@ -11,9 +11,10 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.scoping import workspace_required
+from integrations import changes
 from integrations.connect_views import STATE_PROBLEM, confirm_disconnect
 from integrations.errors import IntegrationError
-from integrations.lacrm import connection
+from integrations.lacrm import connection, polling, webhooks
 from integrations.lacrm import oauth as lacrm_oauth
 from integrations.lacrm.forms import LacrmApiKeyForm
 
@@ -33,10 +34,70 @@ def sandbox_keys_url() -> str:
 
 def card_context(workspace) -> dict:
     """What the connections page's LACRM card needs besides the status."""
+    cursor = polling.LacrmEditCursor.objects.for_workspace(workspace).first()
     return {
         "lacrm_oauth_enabled": lacrm_oauth.oauth_enabled(),
         "sandbox_keys_url": sandbox_keys_url(),
+        "lacrm_webhook": webhooks.webhook_status(workspace),
+        "lacrm_poll": cursor,
+        "lacrm_poll_choices": POLL_CHOICES,
     }
+
+
+POLL_CHOICES = (5, 15, 30, 60)
+
+
+def _register_if_continuous(request: HttpRequest) -> None:
+    """A connection just made: register the webhook when the workspace keeps in step
+    continuously (otherwise the card offers it)."""
+    if not changes.is_continuous(request.workspace):
+        return
+    hook = webhooks.register_webhook(request.workspace)
+    if hook.is_active:
+        messages.info(request, "New Less Annoying CRM contacts now reach LedgerLink by webhook.")
+    else:
+        messages.warning(request, f"{hook.problem} The edit poll still finds new contacts.")
+
+
+@workspace_required
+@require_POST
+def lacrm_webhook_action(request: HttpRequest) -> HttpResponse:
+    """The card's webhook buttons: register (or re-register), remove, and the poll interval."""
+    action = request.POST.get("action")
+    workspace = request.workspace
+    if connection.lacrm_connection(workspace) is None or not (
+        connection.lacrm_connection(workspace).is_connected
+    ):
+        messages.error(request, "Connect Less Annoying CRM first.")
+        return redirect("integrations:index")
+    if action == "register":
+        hook = webhooks.register_webhook(workspace)
+        if hook.is_active:
+            messages.success(request, "The Less Annoying CRM webhook is registered.")
+        else:
+            messages.error(request, hook.problem or "The webhook could not be registered.")
+    elif action == "remove":
+        if webhooks.remove_webhook(workspace):
+            messages.success(
+                request, "The webhook was removed; new contacts arrive with the next poll or sync."
+            )
+    elif action == "interval":
+        try:
+            minutes = int(request.POST.get("minutes", ""))
+        except ValueError:
+            minutes = 0
+        if minutes not in POLL_CHOICES:
+            messages.error(request, "Choose one of the offered intervals.")
+        else:
+            cursor = polling.cursor_of(workspace)
+            cursor.interval_minutes = minutes
+            cursor.save(update_fields=["interval_minutes"])
+            messages.success(
+                request, f"Edits in Less Annoying CRM are checked every {minutes} minutes."
+            )
+    else:
+        messages.error(request, "Unknown action.")
+    return redirect("integrations:index")
 
 
 @workspace_required
@@ -52,6 +113,7 @@ def lacrm_connect(request: HttpRequest) -> HttpResponse:
             user_info=form.user_info,
         )
         messages.success(request, f"Connected to Less Annoying CRM as {connected.label}.")
+        _register_if_continuous(request)
         return redirect("integrations:index")
     context = {
         "form": form,
@@ -96,6 +158,7 @@ def lacrm_oauth_callback(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"{exc.message} Please try again.")
         return redirect("integrations:index")
     messages.success(request, f"Connected to Less Annoying CRM as {connected.label}.")
+    _register_if_continuous(request)
     return redirect("integrations:index")
 
 
