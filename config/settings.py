@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     # nothing but accounts, so leaving them out is safe; their tables are then not created).
     *(SANDBOX_APPS if SANDBOX_ENABLED else []),
     "sync",
+    "sync.continuous",
     "summaries",
 ]
 
@@ -323,6 +324,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "recover-stale-runs": {"task": "sync.recover_stale_runs", "schedule": 30.0},
     "scheduled-syncs": {"task": "sync.start_scheduled_syncs", "schedule": 300.0},
+    # Continuous sync: start a changes run where announced changes wait (sync.continuous).
+    "continuous-drain": {"task": "continuous.drain_pending", "schedule": 30.0},
 }
 # A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)

@@ -55,6 +55,9 @@ class AccountingSystem(ContactSystem, Protocol):
 
     def get_contacts(self, contact_ids: Sequence[str]) -> list[ContactRecord]: ...
 
+    def get_invoices(self, invoice_ids: Sequence[str]) -> list[InvoiceRecord]:
+        """The invoices with these ids (those that still exist)."""
+
     def iter_open_invoices(self) -> Iterator[InvoiceRecord]:
         """Every invoice with a balance, for the whole company."""
 

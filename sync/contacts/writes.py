@@ -38,11 +38,18 @@ def ledger_row(link: ContactLink) -> LedgerRow:
     )
 
 
-def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
-    """Plan (``sync.contact_plan``) and write the ledger's new rows, the logs and the work."""
+def write_contact_plan(
+    run: SyncRun, pulled: Pulled, ledger: list[ContactLink] | None = None
+) -> None:
+    """Plan (``sync.contact_plan``) and write the ledger's new rows, the logs and the work.
+
+    ``ledger`` is the whole ledger unless given: an incremental plan (``sync.continuous``)
+    passes only the rows of the records it pulled, both sides of each pulled.
+    """
     workspace = run.workspace
     sync_settings = SyncSettings.for_workspace(workspace)
-    ledger = list(ContactLink.objects.for_workspace(workspace))
+    if ledger is None:
+        ledger = list(ContactLink.objects.for_workspace(workspace))
     rejected = set(RejectedPair.objects.for_workspace(workspace).values_list("qbo_id", "lacrm_id"))
     plan = plan_contacts(
         pulled,
