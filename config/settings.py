@@ -326,6 +326,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "scheduled-syncs": {"task": "sync.start_scheduled_syncs", "schedule": 300.0},
     # Continuous sync: start a changes run where announced changes wait (sync.continuous).
     "continuous-drain": {"task": "continuous.drain_pending", "schedule": 30.0},
+    # LACRM sends no edit event: poll workspaces whose LACRM webhook is registered, each at its
+    # own interval (integrations.lacrm.tasks).
+    "lacrm-edit-poll": {"task": "lacrm.poll_due", "schedule": 60.0},
 }
 # A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)

@@ -89,11 +89,10 @@ def _store_user(conn: LacrmConnection, user, info: dict) -> None:
 
 
 def disconnect_lacrm(workspace) -> bool:
-    """Delete the webhook at LACRM, then the stored key/tokens (LACRM cannot revoke keys)."""
-    from integrations.lacrm.webhooks import remove_webhook
+    """Delete the stored key/tokens (LACRM has no revoke endpoint for keys).
 
-    # Needs the key, so before it is deleted; best effort (a dead key cannot delete anything).
-    remove_webhook(workspace)
+    Remove the webhook first (``webhooks.remove_webhook`` needs the key): the disconnect view
+    does both."""
     with transaction.atomic():
         conn = LacrmConnection.objects.select_for_update().for_workspace(workspace).first()
         if conn is None:

@@ -9,7 +9,10 @@ sync's business. A record whose ``DateCreated`` equals its ``LastUpdate`` is rep
 
 Deletions: LACRM's list never shows a deleted record, so at most once per
 ``DELETION_CHECK_EVERY`` the linked contact ids are looked up with ``GetContactsById`` (500 per
-call); the missing ones are reported as "deleted", which flags their link.
+call); the missing ones are reported as "deleted", which flags their link. The linked ids come
+from the sync app (``sync.continuous.lacrm_poll``), which owns the ledger.
+
+Everything found is handed to ``integrations.changes.deliver`` with the source ``lacrm_poll``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from integrations import changes
 from integrations.errors import IntegrationError
 from integrations.lacrm.models import LacrmEditCursor
 from integrations.lacrm.webhooks import event_id as created_event_id
@@ -31,13 +35,14 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 DELETION_CHECK_EVERY = timedelta(hours=1)
+SOURCE = "lacrm_poll"
 
 
 @dataclass
 class PollResult:
-    """What one poll found: changes as ``integrations.changes`` dicts, and what it cost."""
+    """What one poll found and delivered, and what it cost in LACRM calls."""
 
-    changes: list[dict] = field(default_factory=list)
+    changes: list[changes.Change] = field(default_factory=list)
     calls: int = 0
     edits: int = 0
     deletions: int = 0
@@ -60,15 +65,25 @@ def cursor_of(workspace) -> LacrmEditCursor:
     return cursor
 
 
+def is_due(workspace, now=None) -> bool:
+    """True when the workspace's poll interval has passed since its last poll."""
+    state = LacrmEditCursor.objects.for_workspace(workspace).first()
+    if state is None or state.last_polled_at is None:
+        return True
+    now = now or timezone.now()
+    return now - state.last_polled_at >= timedelta(minutes=state.interval_minutes)
+
+
 def poll_edits(
     workspace,
-    linked_ids: Iterable[str] = (),
+    linked_ids: Iterable[str] | None = None,
     *,
     client=None,
     force_deletion_check: bool = False,
     page_size: int = PAGE_SIZE,
 ) -> PollResult:
-    """Find contacts edited since the cursor and linked contacts that are gone; move the cursor.
+    """Find contacts edited since the cursor and linked contacts that are gone, deliver them,
+    and move the cursor. Without ``linked_ids`` only edits are looked for.
 
     Raises the client's ``IntegrationError`` (nothing moves then; the next poll starts from the
     same cursor).
@@ -85,7 +100,7 @@ def poll_edits(
         due = state.last_deletions_checked_at is None or (
             timezone.now() - state.last_deletions_checked_at >= DELETION_CHECK_EVERY
         )
-        linked = sorted({str(i) for i in linked_ids if i})
+        linked = sorted({str(i) for i in linked_ids or () if i})
         if linked and (due or force_deletion_check):
             _deletions(client, linked, result)
     except IntegrationError as exc:
@@ -93,6 +108,8 @@ def poll_edits(
         raise
     result.calls = getattr(client, "requests_sent", 0) - sent_before
     with transaction.atomic():
+        # Delivered with the cursor's move: both happen or neither does.
+        changes.deliver(workspace, LACRM, result.changes, SOURCE)
         state = LacrmEditCursor.objects.select_for_update().get(pk=state.pk)
         if newest is not None:
             state.cursor = newest
@@ -136,15 +153,14 @@ def _edits(client, state: LacrmEditCursor, result: PollResult, page_size: int):
         created = _moment(contact.get("DateCreated"))
         is_new = created is not None and created == updated
         result.changes.append(
-            {
-                "record_id": contact_id,
-                "kind": "created" if is_new else "updated",
-                "survivor_id": "",
-                "occurred_at": updated,
-                "event_id": created_event_id(contact_id)
+            changes.Change(
+                record_id=contact_id,
+                kind=changes.CREATED if is_new else changes.UPDATED,
+                occurred_at=updated,
+                event_id=created_event_id(contact_id)
                 if is_new
                 else f"lacrm:edit:{contact_id}:{updated.isoformat()}",
-            }
+            )
         )
         result.edits += 1
     if newest is not None and state.cursor is not None and newest == state.cursor:
@@ -159,13 +175,12 @@ def _deletions(client, linked: list[str], result: PollResult) -> None:
     for contact_id in linked:
         if contact_id not in existing:
             result.changes.append(
-                {
-                    "record_id": contact_id,
-                    "kind": "deleted",
-                    "survivor_id": "",
-                    "occurred_at": now,
-                    "event_id": f"lacrm:deleted:{contact_id}",
-                }
+                changes.Change(
+                    record_id=contact_id,
+                    kind=changes.DELETED,
+                    occurred_at=now,
+                    event_id=f"lacrm:deleted:{contact_id}",
+                )
             )
             result.deletions += 1
     result.deletions_checked = True
@@ -173,6 +188,4 @@ def _deletions(client, linked: list[str], result: PollResult) -> None:
 
 def register() -> None:
     """Offer the poller to the sync app (``integrations.changes``)."""
-    from integrations import changes
-
     changes.register_poller(LACRM, poll_edits)

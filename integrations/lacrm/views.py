@@ -11,7 +11,6 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.scoping import workspace_required
-from integrations import changes
 from integrations.connect_views import STATE_PROBLEM, confirm_disconnect
 from integrations.errors import IntegrationError
 from integrations.lacrm import connection, polling, webhooks
@@ -45,18 +44,6 @@ def card_context(workspace) -> dict:
 
 
 POLL_CHOICES = (5, 15, 30, 60)
-
-
-def _register_if_continuous(request: HttpRequest) -> None:
-    """A connection just made: register the webhook when the workspace keeps in step
-    continuously (otherwise the card offers it)."""
-    if not changes.is_continuous(request.workspace):
-        return
-    hook = webhooks.register_webhook(request.workspace)
-    if hook.is_active:
-        messages.info(request, "New Less Annoying CRM contacts now reach LedgerLink by webhook.")
-    else:
-        messages.warning(request, f"{hook.problem} The edit poll still finds new contacts.")
 
 
 @workspace_required
@@ -113,7 +100,6 @@ def lacrm_connect(request: HttpRequest) -> HttpResponse:
             user_info=form.user_info,
         )
         messages.success(request, f"Connected to Less Annoying CRM as {connected.label}.")
-        _register_if_continuous(request)
         return redirect("integrations:index")
     context = {
         "form": form,
@@ -158,8 +144,20 @@ def lacrm_oauth_callback(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"{exc.message} Please try again.")
         return redirect("integrations:index")
     messages.success(request, f"Connected to Less Annoying CRM as {connected.label}.")
-    _register_if_continuous(request)
     return redirect("integrations:index")
+
+
+def _webhook_note(workspace) -> str:
+    hook = webhooks.webhook_of(workspace)
+    if hook is None or not hook.webhook_id:
+        return ""
+    return "The webhook LedgerLink registered in Less Annoying CRM is deleted there first. "
+
+
+def _disconnect(workspace) -> bool:
+    """Delete the webhook at LACRM while the key still works (best effort), then the key."""
+    webhooks.remove_webhook(workspace)
+    return connection.disconnect_lacrm(workspace)
 
 
 @workspace_required
@@ -171,9 +169,10 @@ def lacrm_disconnect(request: HttpRequest) -> HttpResponse:
         system="Less Annoying CRM",
         what=current.label if current else "",
         action=reverse("integrations:lacrm_disconnect"),
-        consequence="The stored API key or tokens are deleted from LedgerLink. Sync stops "
+        consequence=_webhook_note(request.workspace)
+        + "The stored API key or tokens are deleted from LedgerLink. Sync stops "
         "until you connect again; the links already made are kept. (To disable the key "
         "itself, delete it in LACRM under Settings → Programmer API.)",
-        disconnect=connection.disconnect_lacrm,
+        disconnect=_disconnect,
         done="Less Annoying CRM was disconnected; its key was deleted.",
     )

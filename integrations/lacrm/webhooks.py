@@ -12,7 +12,7 @@ page says HMAC-SHA256 but not the encoding; its example is PHP, whose ``hash_hma
 case hex, so hex is what we expect (any case), and base64 of the same digest is accepted too.
 Both are compared in constant time. Unsigned or forged → 401 and nothing recorded. Each contact
 id is taken once (``LacrmWebhookDelivery``), so retries and replays change nothing. The view
-only records and publishes (``integrations.changes``); the sync app's intake enqueues the work.
+only records and delivers (``integrations.changes``); the sync app's intake enqueues the work.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from integrations.records import LACRM
 logger = logging.getLogger(__name__)
 
 EVENT = "Contact.Create"
-SOURCE = "lacrm-webhook"
+SOURCE = "lacrm_webhook"
 HANDSHAKE_WINDOW = timedelta(minutes=2)
 MAX_SECRET_LENGTH = 500
 
@@ -110,12 +110,7 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
         return JsonResponse({"error": "The body is not JSON."}, status=400)
     if not isinstance(payload, dict):
         return JsonResponse({"error": "The body is not a JSON object."}, status=400)
-    try:
-        taken = _take(hook, payload)
-    except changes.NoChangeSink:
-        # Not received: LACRM retries with back-off, by when the intake may be running.
-        return JsonResponse({"error": "Continuous sync is not available."}, status=503)
-    return JsonResponse({"received": taken})
+    return JsonResponse({"received": _take(hook, payload)})
 
 
 def _handshake(hook: LacrmWebhook, secret: str) -> HttpResponse:
@@ -160,12 +155,12 @@ def _contact_ids(payload: dict) -> list[str]:
 
 
 def _take(hook: LacrmWebhook, payload: dict) -> int:
-    """Record the delivery's new contacts once each and publish them; returns how many."""
+    """Record the delivery's new contacts once each and deliver them; returns how many."""
     event = str(payload.get("TriggeringEvent") or EVENT)
     now = timezone.now()
     fresh: list[str] = []
-    # One transaction: if the intake cannot take the changes, nothing is marked as received and
-    # the 500 makes LACRM deliver again later.
+    # One transaction: if the intake fails, nothing is marked as received and the 500 makes
+    # LACRM deliver again later.
     with transaction.atomic(), scopes_disabled():
         if event == EVENT:
             for contact_id in _contact_ids(payload):
@@ -190,17 +185,16 @@ def _take(hook: LacrmWebhook, payload: dict) -> int:
 
 
 def _publish(hook: LacrmWebhook, fresh: list[str], now) -> None:
-    changes.publish(
+    changes.deliver(
         hook.workspace,
         LACRM,
         [
-            {
-                "record_id": contact_id,
-                "kind": "created",
-                "survivor_id": "",
-                "occurred_at": now,
-                "event_id": event_id(contact_id),
-            }
+            changes.Change(
+                record_id=contact_id,
+                kind=changes.CREATED,
+                occurred_at=now,
+                event_id=event_id(contact_id),
+            )
             for contact_id in fresh
         ],
         SOURCE,

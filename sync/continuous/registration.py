@@ -48,3 +48,6 @@ def register() -> None:
         )
     )
     changes.register_sink(_sink)
+    from sync.continuous import lacrm_poll
+
+    lacrm_poll.register()

@@ -47,7 +47,7 @@ FUNCTIONS = {
     "GetContacts": contacts.get_contacts,
     "GetContact": contacts.get_contact,
     "GetContactsById": contacts.get_contacts_by_id,
-    "CreateContact": contacts.create_contact,
+    "CreateContact": webhooks.create_contact,
     "EditContact": contacts.edit_contact,
     "DeleteContact": contacts.delete_contact,
     "CreateNote": notes.create_note,

@@ -10,10 +10,9 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
-from integrations.sandbox.lacrm import webhooks, writes
+from integrations.sandbox.lacrm import writes
 from integrations.sandbox.lacrm.fields import ApiError
 from integrations.sandbox.lacrm.models import SandboxLacrmAccount, SandboxLacrmContact
 
@@ -249,9 +248,7 @@ def get_contacts_by_id(account: SandboxLacrmAccount, params: dict[str, Any]) -> 
 
 def create_contact(account: SandboxLacrmAccount, params: dict[str, Any]) -> tuple[Any, int]:
     """CreateContact: returns ``{"ContactId": uid}``."""
-    with transaction.atomic():
-        contact = writes.create_contact(account, params)
-        webhooks.contact_created(contact)
+    contact = writes.create_contact(account, params)
     return {"ContactId": contact.uid}, 1
 
 

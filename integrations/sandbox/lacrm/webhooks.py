@@ -29,6 +29,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from integrations.sandbox.lacrm import writes
+from integrations.sandbox.lacrm.contacts import COLUMNS, serialize
 from integrations.sandbox.lacrm.fields import ApiError
 from integrations.sandbox.lacrm.models import (
     SandboxLacrmAccount,
@@ -147,14 +149,20 @@ def delete_webhook(account: SandboxLacrmAccount, params: dict[str, Any]) -> tupl
 # --- deliveries -------------------------------------------------------------------------------
 
 
+def create_contact(account: SandboxLacrmAccount, params: dict[str, Any]) -> tuple[Any, int]:
+    """CreateContact, then its Contact.Create deliveries (sent once the contact is committed)."""
+    with transaction.atomic():
+        contact = writes.create_contact(account, params)
+        contact_created(contact)
+    return {"ContactId": contact.uid}, 1
+
+
 def contact_created(contact: SandboxLacrmContact) -> int:
     """Queue a ``Contact.Create`` delivery to each of the account's webhooks that wants it.
 
     Called inside the creating transaction; the delivery task is sent once it commits. The
     account has a single user, so User- and Account-scoped webhooks both see every contact.
     """
-    from integrations.sandbox.lacrm.contacts import COLUMNS, serialize
-
     account = contact.account
     hooks = [h for h in account.webhooks.all() if "Contact.Create" in h.events]
     if not hooks:
