@@ -298,6 +298,17 @@ QBO_REQUESTS_PER_MINUTE = env_int("QBO_REQUESTS_PER_MINUTE", 500)
 QBO_MAX_IN_FLIGHT = env_int("QBO_MAX_IN_FLIGHT", 10)
 QBO_BATCHES_PER_MINUTE = env_int("QBO_BATCHES_PER_MINUTE", 40)
 LACRM_REQUESTS_PER_MINUTE = env_int("LACRM_REQUESTS_PER_MINUTE", 300)
+# Continuous sync (sync.continuous). The verifier token is the Intuit app's webhook secret (its
+# "Webhooks" page); it signs every delivery and is never logged.
+QBO_WEBHOOK_VERIFIER_TOKEN = env_str(
+    "QBO_WEBHOOK_VERIFIER_TOKEN", "" if PRODUCTION else "sandbox-webhook-verifier-token"
+)
+# Intuit's Builder tier: read/query calls a month for the whole app, across all customers.
+QBO_MONTHLY_READ_BUDGET = env_int("QBO_MONTHLY_READ_BUDGET", 500000)
+# Where the built-in QuickBooks sends its webhooks, and in which format.
+SANDBOX_QBO_WEBHOOK_URL = env_str(
+    "SANDBOX_QBO_WEBHOOK_URL", f"{SITE_URL}/integrations/quickbooks/webhooks/"
+)
 # Retries of transient errors (429, 5xx, timeouts): tries, then exponential back-off with jitter.
 INTEGRATION_RETRY_TRIES = env_int("INTEGRATION_RETRY_TRIES", 5)
 INTEGRATION_RETRY_BASE_SECONDS = env_float("INTEGRATION_RETRY_BASE_SECONDS", 0.5)

@@ -18,6 +18,11 @@ from integrations.models import ConnectionStatus
 # ids mean nothing any more. Arguments: workspace, old_realm_id, new_realm_id.
 company_changed = Signal()
 
+# Sent when a webhook delivery from ``system`` passed its signature check, for each workspace
+# connected to the account it is about (the dashboard's "last verified delivery"). Arguments:
+# workspace, system, at.
+webhook_verified = Signal()
+
 
 def usable(connection, system: str, system_name: str):
     """The connection if it can be used now; raises NotConnected / ReconnectNeeded."""

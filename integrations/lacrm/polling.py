@@ -132,41 +132,52 @@ def poll_edits(
 
 
 def _edits(client, state: LacrmEditCursor, result: PollResult, page_size: int):
-    """Read newest first until the cursor; returns the new cursor and the ids at it."""
+    """Read newest first until the cursor; returns the new cursor and the ids at it.
+
+    Without a cursor (the first poll) only the newest second is read, to set one.
+    """
     seen_at_cursor = set(state.ids_at_cursor or [])
     newest: datetime | None = None
     ids_at_newest: list[str] = []
+    result.baseline = state.cursor is None
     for contact in client.iter_recently_updated(page_size):
         contact_id = str(contact.get("ContactId") or "")
         updated = _moment(contact.get("LastUpdate"))
         if not contact_id or updated is None:
             continue  # Malformed: nothing to order it by; the next full sync sees it.
-        if newest is None:
-            newest = updated
+        newest = newest or updated
         if updated == newest:
             ids_at_newest.append(contact_id)
-        if state.cursor is None:
-            result.baseline = True
-            break
+        if result.baseline:
+            if updated < newest:
+                break
+            continue
         if updated < state.cursor or (updated == state.cursor and contact_id in seen_at_cursor):
             break
-        created = _moment(contact.get("DateCreated"))
-        is_new = created is not None and created == updated
-        result.changes.append(
-            changes.Change(
-                record_id=contact_id,
-                kind=changes.CREATED if is_new else changes.UPDATED,
-                occurred_at=updated,
-                event_id=created_event_id(contact_id)
-                if is_new
-                else f"lacrm:edit:{contact_id}:{updated.isoformat()}",
-            )
-        )
+        result.changes.append(_edit(contact, contact_id, updated))
         result.edits += 1
-    if newest is not None and state.cursor is not None and newest == state.cursor:
+    if newest is not None and newest == state.cursor:
         # Nothing newer than the cursor: keep the ids already handed on at that second.
         ids_at_newest = sorted(seen_at_cursor | set(ids_at_newest))
     return newest, ids_at_newest
+
+
+def _edit(contact: dict, contact_id: str, updated: datetime) -> changes.Change:
+    """An edited record, or a new one (created and not touched since) with the webhook's id."""
+    created = _moment(contact.get("DateCreated"))
+    if created is not None and created == updated:
+        return changes.Change(
+            record_id=contact_id,
+            kind=changes.CREATED,
+            occurred_at=updated,
+            event_id=created_event_id(contact_id),
+        )
+    return changes.Change(
+        record_id=contact_id,
+        kind=changes.UPDATED,
+        occurred_at=updated,
+        event_id=f"lacrm:edit:{contact_id}:{updated.isoformat()}",
+    )
 
 
 def _deletions(client, linked: list[str], result: PollResult) -> None:

@@ -33,8 +33,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.scoping import scopes_disabled
+from accounts.scoping import scope, scopes_disabled
 from integrations import changes
+from integrations.connections import webhook_verified
 from integrations.errors import IntegrationError
 from integrations.lacrm.models import LacrmWebhook, LacrmWebhookDelivery, new_route_token
 from integrations.records import LACRM
@@ -161,7 +162,8 @@ def _take(hook: LacrmWebhook, payload: dict) -> int:
     fresh: list[str] = []
     # One transaction: if the intake fails, nothing is marked as received and the 500 makes
     # LACRM deliver again later.
-    with transaction.atomic(), scopes_disabled():
+    with transaction.atomic(), scope(workspace=hook.workspace_id):
+        webhook_verified.send(sender=LacrmWebhook, workspace=hook.workspace, system=LACRM, at=now)
         if event == EVENT:
             for contact_id in _contact_ids(payload):
                 try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from integrations import changes
+from integrations.connections import webhook_verified
 from sync import kinds
 from sync.continuous.intake import KIND
 
@@ -48,6 +49,16 @@ def register() -> None:
         )
     )
     changes.register_sink(_sink)
+    webhook_verified.connect(_webhook_verified, dispatch_uid="continuous-webhook-verified")
     from sync.continuous import lacrm_poll
 
     lacrm_poll.register()
+
+
+def _webhook_verified(sender, workspace, system, at, **kwargs) -> None:
+    from sync.continuous.models import ContinuousState
+
+    state = ContinuousState.for_workspace(workspace)
+    field = {"qbo": "last_qbo_delivery_at"}.get(system)
+    if field:
+        ContinuousState.objects.filter(pk=state.pk).update(**{field: at})
