@@ -134,13 +134,15 @@ def poll_edits(
 def _edits(client, state: LacrmEditCursor, result: PollResult, page_size: int):
     """Read newest first until the cursor; returns the new cursor and the ids at it.
 
-    Without a cursor (the first poll) only the newest second is read, to set one.
+    Without a cursor (the first poll) one page is read, to set one at its newest second. (Were
+    more records than a page updated in that very second, the ones not read come up once as
+    edits on the next poll: a few extra reads, never a missed edit.)
     """
     seen_at_cursor = set(state.ids_at_cursor or [])
     newest: datetime | None = None
     ids_at_newest: list[str] = []
     result.baseline = state.cursor is None
-    for contact in client.iter_recently_updated(page_size):
+    for read, contact in enumerate(client.iter_recently_updated(page_size), start=1):
         contact_id = str(contact.get("ContactId") or "")
         updated = _moment(contact.get("LastUpdate"))
         if not contact_id or updated is None:
@@ -149,7 +151,7 @@ def _edits(client, state: LacrmEditCursor, result: PollResult, page_size: int):
         if updated == newest:
             ids_at_newest.append(contact_id)
         if result.baseline:
-            if updated < newest:
+            if updated < newest or read >= page_size:
                 break
             continue
         if updated < state.cursor or (updated == state.cursor and contact_id in seen_at_cursor):
