@@ -305,10 +305,9 @@ QBO_WEBHOOK_VERIFIER_TOKEN = env_str(
 )
 # Intuit's Builder tier: read/query calls a month for the whole app, across all customers.
 QBO_MONTHLY_READ_BUDGET = env_int("QBO_MONTHLY_READ_BUDGET", 500000)
-# Where the built-in QuickBooks sends its webhooks, and in which format.
-SANDBOX_QBO_WEBHOOK_URL = env_str(
-    "SANDBOX_QBO_WEBHOOK_URL", f"{SITE_URL}/integrations/quickbooks/webhooks/"
-)
+# Where the built-in QuickBooks sends its webhooks (empty: SITE_URL + our endpoint). The format
+# (legacy or CloudEvents) is a knob of each sandbox company, in the admin.
+SANDBOX_QBO_WEBHOOK_URL = env_str("SANDBOX_QBO_WEBHOOK_URL", "")
 # Retries of transient errors (429, 5xx, timeouts): tries, then exponential back-off with jitter.
 INTEGRATION_RETRY_TRIES = env_int("INTEGRATION_RETRY_TRIES", 5)
 INTEGRATION_RETRY_BASE_SECONDS = env_float("INTEGRATION_RETRY_BASE_SECONDS", 0.5)
@@ -337,6 +336,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "scheduled-syncs": {"task": "sync.start_scheduled_syncs", "schedule": 300.0},
     # Continuous sync: start a changes run where announced changes wait (sync.continuous).
     "continuous-drain": {"task": "continuous.drain_pending", "schedule": 30.0},
+    "continuous-tick": {"task": "continuous.tick", "schedule": 300.0},
 }
 # A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)
