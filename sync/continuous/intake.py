@@ -9,13 +9,14 @@
   ``"lacrm_poll"`` (at most 20 characters).
 
 It stores the changes — a change with an ``event_id`` is stored once per (workspace, source,
-event_id), so a redelivered event is a no-op — and makes sure a ``changes`` run will apply
-them (in a workspace set to keep in step continuously): it starts one unless a run of that kind is queued and not yet planned (which will claim
-them when it plans) or another run is active (then ``drain_pending``, on the beat, starts it
-afterwards). It makes no API call, so a webhook view can answer at once.
+event_id), so a redelivered event is a no-op — and, in a workspace set to keep in step
+continuously, makes sure a ``changes`` run will apply them: it starts one unless a run of that
+kind is queued and not yet planned (which will claim them when it plans) or another run is
+active (then ``drain_pending``, on the beat, starts it afterwards). Elsewhere the changes wait
+for the dashboard's *Apply changes*. It makes no API call, so a webhook view answers at once.
 
 Providers in ``integrations`` cannot import this module (``sync`` sits above them): they call
-``integrations.changes.deliver``, whose sink this module registers.
+``integrations.changes.deliver``, whose sink ``sync.continuous.registration`` registers.
 """
 
 from __future__ import annotations
