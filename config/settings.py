@@ -305,8 +305,7 @@ QBO_WEBHOOK_VERIFIER_TOKEN = env_str(
 )
 # Intuit's Builder tier: read/query calls a month for the whole app, across all customers.
 QBO_MONTHLY_READ_BUDGET = env_int("QBO_MONTHLY_READ_BUDGET", 500000)
-# Where the built-in QuickBooks sends its webhooks (empty: SITE_URL + our endpoint). The format
-# (legacy or CloudEvents) is a knob of each sandbox company, in the admin.
+# Where the built-in QuickBooks sends webhooks (empty: SITE_URL + our endpoint); format: admin.
 SANDBOX_QBO_WEBHOOK_URL = env_str("SANDBOX_QBO_WEBHOOK_URL", "")
 # Retries of transient errors (429, 5xx, timeouts): tries, then exponential back-off with jitter.
 INTEGRATION_RETRY_TRIES = env_int("INTEGRATION_RETRY_TRIES", 5)
@@ -338,6 +337,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "continuous-drain": {"task": "continuous.drain_pending", "schedule": 30.0},
     "continuous-tick": {"task": "continuous.tick", "schedule": 300.0},
 }
+if SANDBOX_ENABLED:  # The built-in QuickBooks sends its webhooks, retried on Intuit's schedule.
+    CELERY_BEAT_SCHEDULE["sandbox-webhooks"] = {
+        "task": "sandbox.qbo_deliver_webhooks",
+        "schedule": 10,
+    }
 # A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)
 
