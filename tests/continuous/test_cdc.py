@@ -19,6 +19,7 @@ from sync.continuous import cdc
 from sync.continuous.models import ChangeEvent, ContinuousState
 from sync.models import ContactLink, SyncLogEntry, SyncRun
 from sync.runs import execute_batch, execute_plan
+from tests.continuous.conftest import set_format
 from tests.fixtures_worker import purge_broker
 from tests.sync.test_field_updates import add_contact, add_customer, edit_customer
 
@@ -112,8 +113,7 @@ def test_after_lost_webhooks_a_catch_up_applies_the_changes_once(connected_works
         workspace=ws, defaults={"cdc_cursor": timezone.now() - timedelta(hours=7)}
     )
     # While our webhook endpoint was down, a customer was added and a linked one renamed.
-    cw.qbo_company.webhook_format = "off"
-    cw.qbo_company.save()
+    set_format(cw, "off")
     newcomer = add_customer(cw, "Ida", "Moss", PrimaryEmailAddr={"Address": "ida@example.com"})
     linked = add_customer(cw, "Jon", "Pike", PrimaryEmailAddr={"Address": "jon@example.com"})
     contact = add_contact(cw, "Jon Pike", Email=[{"Text": "jon@example.com"}])

@@ -62,7 +62,12 @@ def webhook_url() -> str:
 
 
 def sign(body: bytes) -> str:
-    key = settings.QBO_WEBHOOK_VERIFIER_TOKEN.encode("utf-8")
+    # The sandbox plays Intuit, which holds its own copy of the app's verifier token
+    # (``SANDBOX_QBO_WEBHOOK_TOKEN`` overrides it, e.g. to show a forged delivery refused).
+    token = (
+        getattr(settings, "SANDBOX_QBO_WEBHOOK_TOKEN", "") or settings.QBO_WEBHOOK_VERIFIER_TOKEN
+    )
+    key = token.encode("utf-8")
     return base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode("ascii")
 
 
