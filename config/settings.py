@@ -305,10 +305,8 @@ QBO_WEBHOOK_VERIFIER_TOKEN = env_str(
 )
 # Intuit's Builder tier: read/query calls a month for the whole app, across all customers.
 QBO_MONTHLY_READ_BUDGET = env_int("QBO_MONTHLY_READ_BUDGET", 500000)
-# Where the built-in QuickBooks sends its webhooks, and in which format.
-SANDBOX_QBO_WEBHOOK_URL = env_str(
-    "SANDBOX_QBO_WEBHOOK_URL", f"{SITE_URL}/integrations/quickbooks/webhooks/"
-)
+# Where the built-in QuickBooks sends webhooks (empty: SITE_URL + our endpoint); format: admin.
+SANDBOX_QBO_WEBHOOK_URL = env_str("SANDBOX_QBO_WEBHOOK_URL", "")
 # Retries of transient errors (429, 5xx, timeouts): tries, then exponential back-off with jitter.
 INTEGRATION_RETRY_TRIES = env_int("INTEGRATION_RETRY_TRIES", 5)
 INTEGRATION_RETRY_BASE_SECONDS = env_float("INTEGRATION_RETRY_BASE_SECONDS", 0.5)
@@ -337,10 +335,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     "scheduled-syncs": {"task": "sync.start_scheduled_syncs", "schedule": 300.0},
     # Continuous sync: start a changes run where announced changes wait (sync.continuous).
     "continuous-drain": {"task": "continuous.drain_pending", "schedule": 30.0},
+    "continuous-tick": {"task": "continuous.tick", "schedule": 300.0},
     # LACRM sends no edit event: poll workspaces whose LACRM webhook is registered, each at its
     # own interval (integrations.lacrm.tasks).
     "lacrm-edit-poll": {"task": "lacrm.poll_due", "schedule": 60.0},
 }
+if SANDBOX_ENABLED:  # The built-in QuickBooks sends its webhooks, retried on Intuit's schedule.
+    CELERY_BEAT_SCHEDULE["sandbox-webhooks"] = {
+        "task": "sandbox.qbo_deliver_webhooks",
+        "schedule": 10,
+    }
 # A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)
 

@@ -68,3 +68,20 @@ def register_poller(system: str, poller: Callable[[object], None]) -> None:
 
 def pollers() -> dict[str, Callable[[object], None]]:
     return dict(_POLLERS)
+
+
+class CatchUpTooOld(Exception):
+    """The cursor is older than the system's change feed reaches back: do one full pull."""
+
+
+@dataclass
+class ChangeFeed:
+    """What a change feed (QuickBooks CDC) returned: changes per ``system`` and the next
+    cursor (the service's own ``time`` of the answer)."""
+
+    cursor: datetime
+    changes: dict[str, list[Change]]
+    calls: int = 0
+
+    def count(self) -> int:
+        return sum(len(items) for items in self.changes.values())

@@ -13,9 +13,10 @@ check Stop before each).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from integrations.changes import ChangeFeed
 from integrations.records import ContactRecord, CreateResult, InvoiceRecord
 
 
@@ -57,6 +58,9 @@ class AccountingSystem(ContactSystem, Protocol):
 
     def get_invoices(self, invoice_ids: Sequence[str]) -> list[InvoiceRecord]:
         """The invoices with these ids (those that still exist)."""
+
+    def changes_since(self, since: datetime) -> ChangeFeed:
+        """What changed since ``since`` (raises ``CatchUpTooOld`` past the feed's reach)."""
 
     def iter_open_invoices(self) -> Iterator[InvoiceRecord]:
         """Every invoice with a balance, for the whole company."""

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
+from integrations.changes import ChangeFeed
 from integrations.errors import (
     DuplicateName,
     IntegrationError,
@@ -26,7 +27,7 @@ from integrations.errors import (
     TransientError,
     ValidationFailed,
 )
-from integrations.quickbooks import mapping
+from integrations.quickbooks import cdc, mapping
 from integrations.quickbooks.transport import TokenSource, Transport, fault_to_error
 from integrations.records import QBO, ContactRecord, CreateResult, InvoiceRecord
 
@@ -85,9 +86,10 @@ class QuickBooksClient:
     # One /batch call per run batch of 20 (QuickBooks takes up to 30).
     create_batch_size = 20
 
-    def __init__(self, realm_id: str, tokens: TokenSource) -> None:
+    def __init__(self, realm_id: str, tokens: TokenSource, meter: str = "") -> None:
         self.realm_id = realm_id
-        self._transport = Transport(realm_id, tokens)
+        # ``meter``: the workspace whose monthly read allowance the reads spend.
+        self._transport = Transport(realm_id, tokens, meter)
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -175,6 +177,10 @@ class QuickBooksClient:
             rows = (self._transport.query(sql).get("QueryResponse") or {}).get("Invoice") or []
             records.extend(mapping.invoice_to_record(row) for row in rows)
         return records
+
+    def changes_since(self, since: datetime) -> ChangeFeed:
+        """Customers and invoices changed since ``since`` (CDC; ``cdc.changes_since``)."""
+        return cdc.changes_since(self._transport, since)
 
     def iter_open_invoices(self) -> Iterator[InvoiceRecord]:
         """Every invoice with a balance, in one paged query for the whole company."""

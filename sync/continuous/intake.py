@@ -9,13 +9,14 @@
   ``"lacrm_poll"`` (at most 20 characters).
 
 It stores the changes — a change with an ``event_id`` is stored once per (workspace, source,
-event_id), so a redelivered event is a no-op — and makes sure a ``changes`` run will apply
-them: it starts one unless a run of that kind is queued and not yet planned (which will claim
-them when it plans) or another run is active (then ``drain_pending``, on the beat, starts it
-afterwards). It makes no API call, so a webhook view can answer at once.
+event_id), so a redelivered event is a no-op — and, in a workspace set to keep in step
+continuously, makes sure a ``changes`` run will apply them: it starts one unless a run of that
+kind is queued and not yet planned (which will claim them when it plans) or another run is
+active (then ``drain_pending``, on the beat, starts it afterwards). Elsewhere the changes wait
+for the dashboard's *Apply changes*. It makes no API call, so a webhook view answers at once.
 
 Providers in ``integrations`` cannot import this module (``sync`` sits above them): they call
-``integrations.changes.deliver``, whose sink this module registers.
+``integrations.changes.deliver``, whose sink ``sync.continuous.registration`` registers.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.utils import timezone
 from accounts.scoping import scope, scopes_disabled
 from integrations.changes import Change
 from sync.continuous.models import ChangeEvent, ContinuousState
-from sync.models import SyncRun
+from sync.models import SyncRun, SyncSettings
 from sync.runs import active_run, connection_problems, start_run
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,11 @@ def pending(workspace):
 
 
 def ensure_changes_run(workspace) -> SyncRun | None:
-    """Start a ``changes`` run if changes wait and nothing will pick them up; the new run."""
-    if not pending(workspace).exists():
+    """Start a ``changes`` run if changes wait and nothing will pick them up; the new run.
+
+    Only for a workspace that keeps in step continuously: otherwise the changes wait for the
+    dashboard's *Apply changes* (or are covered by the next full sync)."""
+    if not keeps_in_step(workspace) or not pending(workspace).exists():
         return None
     active = active_run(workspace)
     if active is not None:
@@ -86,6 +90,13 @@ def ensure_changes_run(workspace) -> SyncRun | None:
         return None
     run, created = start_run(workspace, KIND, trigger=SyncRun.Trigger.SCHEDULE)
     return run if created else None
+
+
+def keeps_in_step(workspace) -> bool:
+    schedule = (
+        SyncSettings.objects.filter(workspace=workspace).values_list("schedule", flat=True).first()
+    )
+    return schedule == SyncSettings.Schedule.CONTINUOUS
 
 
 def drain_pending() -> list[SyncRun]:

@@ -61,6 +61,7 @@ class ContinuousState(models.Model):
     last_event_source = models.CharField(max_length=20, blank=True)
     # The last webhook delivery from QuickBooks whose signature checked out.
     last_qbo_delivery_at = models.DateTimeField(null=True, blank=True)
+    last_poll_at = models.DateTimeField(null=True, blank=True)
     # Set when a gap is suspected (a run failed, a delivery was lost): CDC runs at the next beat.
     catch_up_requested = models.BooleanField(default=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from integrations import changes
 from integrations.connections import webhook_verified
-from sync import kinds
+from sync import kinds, outcomes
 from sync.continuous.intake import KIND
 
 
@@ -48,6 +48,7 @@ def register() -> None:
             order=50,
         )
     )
+    outcomes.register(outcomes.Outcome("catch_up", "Catch-up", outcomes.SUCCEEDED))
     changes.register_sink(_sink)
     webhook_verified.connect(_webhook_verified, dispatch_uid="continuous-webhook-verified")
     from sync.continuous import lacrm_poll

@@ -5,15 +5,21 @@ from __future__ import annotations
 from celery import shared_task
 
 from accounts.scoping import CrossTenantTask, WorkspaceTask
-from sync.continuous import intake, lacrm_poll
+from sync.continuous import intake, lacrm_poll, schedule
 
 DRAIN_PENDING = "continuous.drain_pending"
+TICK = "continuous.tick"
 POLL_LACRM_EDITS = "continuous.poll_lacrm_edits"
 
 
 @shared_task(name=DRAIN_PENDING, base=CrossTenantTask)
 def drain_pending() -> None:
     intake.drain_pending()
+
+
+@shared_task(name=TICK, base=CrossTenantTask)
+def tick() -> None:
+    schedule.tick()
 
 
 @shared_task(name=POLL_LACRM_EDITS, base=WorkspaceTask)

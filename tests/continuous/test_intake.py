@@ -82,3 +82,17 @@ def test_run_here_helper_accepts_the_changes_kind_when_nothing_waits(connected_w
     run = run_here(connected_workspace_empty.workspace, KIND)
     assert run.status == "completed"
     assert run.total == 0
+
+
+def test_a_workspace_not_kept_in_step_stores_changes_for_apply_changes(connected_workspace_empty):
+    from sync.runs import start_blockers
+    from tests.continuous.conftest import keep_in_step
+
+    ws = connected_workspace_empty.workspace
+    keep_in_step(ws, SyncSettings.Schedule.OFF)
+    assert "no changes are waiting" in start_blockers(ws, kind=KIND)
+    record_changes(ws, "qbo", [Change("7", "updated", event_id="e1")], "qbo_webhook")
+    assert ChangeEvent.objects.filter(workspace=ws, run__isnull=True).count() == 1
+    assert not SyncRun.objects.filter(workspace=ws).exists()
+    # The dashboard's Apply changes button is now available.
+    assert start_blockers(ws, kind=KIND) == []

@@ -20,6 +20,7 @@ from integrations.quickbooks.webhook_payload import (
 )
 from sync.continuous.models import ChangeEvent, ContinuousState
 from sync.models import SyncRun
+from tests.continuous.conftest import keep_in_step
 from tests.fixtures_worker import purge_broker
 
 TOKEN = "test-verifier-token"
@@ -211,6 +212,7 @@ def test_both_formats_are_recorded_routed_by_realm_and_replays_change_nothing(
 ):
     alice_cw = connected_workspace_empty
     bob_cw = connect_workspace(bob, seed_demo=False)
+    keep_in_step(bob_cw.workspace)
     mixed = cloud(
         event(alice_cw.realm_id, "5", "qbo.customer.updated.v1", "e-1"),
         event(bob_cw.realm_id, "6", "qbo.customer.created.v1", "e-2"),
