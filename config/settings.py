@@ -336,9 +336,6 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Continuous sync: start a changes run where announced changes wait (sync.continuous).
     "continuous-drain": {"task": "continuous.drain_pending", "schedule": 30.0},
     "continuous-tick": {"task": "continuous.tick", "schedule": 300.0},
-    # LACRM sends no edit event: poll workspaces whose LACRM webhook is registered, each at its
-    # own interval (integrations.lacrm.tasks).
-    "lacrm-edit-poll": {"task": "lacrm.poll_due", "schedule": 60.0},
 }
 if SANDBOX_ENABLED:  # The built-in QuickBooks sends its webhooks, retried on Intuit's schedule.
     CELERY_BEAT_SCHEDULE["sandbox-webhooks"] = {

@@ -70,6 +70,20 @@ def pollers() -> dict[str, Callable[[object], None]]:
     return dict(_POLLERS)
 
 
+# Whether a workspace keeps in step continuously, answered by the sync app (its settings):
+# providers ask before acting on their own (LACRM registers its webhook, takes deliveries).
+_MODE: list[Callable[[object], bool]] = []
+
+
+def register_mode(is_continuous: Callable[[object], bool]) -> None:
+    if is_continuous not in _MODE:
+        _MODE.append(is_continuous)
+
+
+def is_continuous(workspace) -> bool:
+    return any(answer(workspace) for answer in _MODE)
+
+
 class CatchUpTooOld(Exception):
     """The cursor is older than the system's change feed reaches back: do one full pull."""
 

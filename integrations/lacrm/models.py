@@ -52,6 +52,8 @@ class LacrmWebhook(models.Model):
     registered_at = models.DateTimeField(null=True, blank=True)
     # Why registration failed or the webhook was removed, in words a user understands.
     problem = models.CharField(max_length=300, blank=True)
+    # Removed with the card's button: continuous mode does not register it again on its own.
+    removed_by_user = models.BooleanField(default=False)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
     deliveries = models.PositiveIntegerField(default=0)
     rejected_deliveries = models.PositiveIntegerField(default=0)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from integrations import changes
 from integrations.errors import IntegrationError
 from integrations.lacrm.models import LacrmEditCursor
+from integrations.lacrm.webhooks import ensure_webhook
 from integrations.lacrm.webhooks import event_id as created_event_id
 from integrations.records import LACRM
 
@@ -81,13 +82,20 @@ def poll_edits(
     client=None,
     force_deletion_check: bool = False,
     page_size: int = PAGE_SIZE,
-) -> PollResult:
+    only_if_due: bool = False,
+) -> PollResult | None:
     """Find contacts edited since the cursor and linked contacts that are gone, deliver them,
     and move the cursor. Without ``linked_ids`` only edits are looked for.
+
+    ``only_if_due``: do nothing (``None``) until the workspace's interval has passed. In
+    continuous mode a missing webhook is registered first (``webhooks.ensure_webhook``).
 
     Raises the client's ``IntegrationError`` (nothing moves then; the next poll starts from the
     same cursor).
     """
+    if only_if_due and not is_due(workspace):
+        return None
+    ensure_webhook(workspace)
     if client is None:
         from integrations.lacrm.connection import lacrm_client
 

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.scoping import workspace_required
+from integrations import changes
 from integrations.connect_views import STATE_PROBLEM, confirm_disconnect
 from integrations.errors import IntegrationError
 from integrations.lacrm import connection, polling, webhooks
@@ -40,10 +41,22 @@ def card_context(workspace) -> dict:
         "lacrm_webhook": webhooks.webhook_status(workspace),
         "lacrm_poll": cursor,
         "lacrm_poll_choices": POLL_CHOICES,
+        "lacrm_continuous": changes.is_continuous(workspace),
     }
 
 
-POLL_CHOICES = (5, 15, 30, 60)
+POLL_CHOICES = (15, 30, 60)
+
+
+def _register_if_continuous(request: HttpRequest) -> None:
+    """A connection just made: in continuous mode, register the webhook now."""
+    hook = webhooks.ensure_webhook(request.workspace)
+    if hook is None:
+        return
+    if hook.is_active:
+        messages.info(request, "New Less Annoying CRM contacts now reach LedgerLink by webhook.")
+    else:
+        messages.warning(request, f"{hook.problem} The edit check still finds new contacts.")
 
 
 @workspace_required
@@ -64,7 +77,7 @@ def lacrm_webhook_action(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, hook.problem or "The webhook could not be registered.")
     elif action == "remove":
-        if webhooks.remove_webhook(workspace):
+        if webhooks.remove_webhook(workspace, by_user=True):
             messages.success(
                 request, "The webhook was removed; new contacts arrive with the next poll or sync."
             )
@@ -100,6 +113,7 @@ def lacrm_connect(request: HttpRequest) -> HttpResponse:
             user_info=form.user_info,
         )
         messages.success(request, f"Connected to Less Annoying CRM as {connected.label}.")
+        _register_if_continuous(request)
         return redirect("integrations:index")
     context = {
         "form": form,
@@ -144,6 +158,7 @@ def lacrm_oauth_callback(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"{exc.message} Please try again.")
         return redirect("integrations:index")
     messages.success(request, f"Connected to Less Annoying CRM as {connected.label}.")
+    _register_if_continuous(request)
     return redirect("integrations:index")
 
 

@@ -111,6 +111,11 @@ def receive(request: HttpRequest, token: str) -> HttpResponse:
         return JsonResponse({"error": "The body is not JSON."}, status=400)
     if not isinstance(payload, dict):
         return JsonResponse({"error": "The body is not a JSON object."}, status=400)
+    with scope(workspace=hook.workspace_id):
+        continuous = changes.is_continuous(hook.workspace)
+    if not continuous:
+        # Keep in step is manual/hourly/daily now: the next sync finds the contact anyway.
+        return JsonResponse({"received": 0, "ignored": "Continuous sync is off."})
     return JsonResponse({"received": _take(hook, payload)})
 
 
@@ -224,6 +229,7 @@ def register_webhook(workspace, *, base_url: str | None = None) -> LacrmWebhook:
     hook.secret = ""
     hook.webhook_id = ""
     hook.problem = ""
+    hook.removed_by_user = False
     hook.handshake_at = None
     hook.registered_at = None
     hook.endpoint_url = endpoint_url(hook.token, base_url)
@@ -246,8 +252,11 @@ def register_webhook(workspace, *, base_url: str | None = None) -> LacrmWebhook:
     return hook
 
 
-def remove_webhook(workspace) -> bool:
-    """Delete the workspace's webhook at LACRM (best effort) and forget its secret."""
+def remove_webhook(workspace, *, by_user: bool = False) -> bool:
+    """Delete the workspace's webhook at LACRM (best effort) and forget its secret.
+
+    ``by_user``: removed with the card's button, so continuous mode leaves it removed.
+    """
     hook = webhook_of(workspace)
     if hook is None or hook.state == LacrmWebhook.State.REMOVED:
         return False
@@ -259,12 +268,38 @@ def remove_webhook(workspace) -> bool:
         except IntegrationError as exc:
             logger.info("Workspace %s: LACRM webhook not deleted: %s", workspace.pk, exc.message)
     hook.state = LacrmWebhook.State.REMOVED
+    hook.removed_by_user = by_user
     hook.secret = ""
     hook.webhook_id = ""
     hook.handshake_open_until = None
     hook.problem = ""
     hook.save()
     return True
+
+
+RETRY_FAILED_AFTER = timedelta(hours=1)
+
+
+def ensure_webhook(workspace) -> LacrmWebhook | None:
+    """In continuous mode, register the webhook unless it is registered, was removed by the
+    user, or failed less than an hour ago; returns the webhook when it tried."""
+    if not changes.is_continuous(workspace):
+        return None
+    hook = webhook_of(workspace)
+    if hook is not None:
+        if hook.is_active or hook.removed_by_user:
+            return None
+        if (
+            hook.state == LacrmWebhook.State.PENDING
+            and hook.handshake_open_until
+            and (hook.handshake_open_until > timezone.now())
+        ):
+            return None  # A registration is under way.
+        if hook.state == LacrmWebhook.State.FAILED and (
+            timezone.now() - hook.updated_at < RETRY_FAILED_AFTER
+        ):
+            return None
+    return register_webhook(workspace)
 
 
 def _delete_at_lacrm(client, hook: LacrmWebhook) -> None:

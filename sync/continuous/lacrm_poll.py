@@ -4,16 +4,17 @@ The poll itself is the LACRM provider's (``integrations.lacrm.polling``, registe
 ``lacrm`` poller in ``integrations.changes``): newest ``LastUpdate`` first down to its cursor,
 plus, at most hourly, a look-up of the linked contact ids to find deleted ones. This module adds
 what only the sync app knows — which LACRM contacts are linked in the ledger — and the Celery
-tasks: ``continuous.poll_lacrm_edits`` for one workspace, and ``continuous.poll_lacrm_due``
-(on the beat) for every workspace whose LACRM webhook is registered and whose poll interval
-(15 minutes unless the LACRM card says otherwise) has passed.
+task ``continuous.poll_lacrm_edits`` (one workspace, at once). The continuous tick
+(``sync.continuous.schedule``) calls the registered ``lacrm`` poller — this module's
+``poll_lacrm_edits`` — for every continuous workspace; it polls once the workspace's interval
+has passed, and registers LACRM's webhook first if it is missing.
 """
 
 from __future__ import annotations
 
 import logging
 
-from integrations import changes
+from integrations import changes, registry
 from integrations.records import LACRM
 from sync.models import ContactLink
 
@@ -33,17 +34,20 @@ def linked_lacrm_ids(workspace) -> list[str]:
 _provider_poll = None
 
 
-def poll_lacrm_edits(workspace, *, force_deletion_check: bool = False):
+def poll_lacrm_edits(workspace, *, force_deletion_check: bool = False, only_if_due: bool = True):
     """Poll the workspace's LACRM for edits and deletions and deliver them to the intake.
 
-    Returns the provider's ``PollResult`` (``None`` when no LACRM provider is installed).
+    By default only once the workspace's interval (the LACRM card: 15, 30 or 60 minutes) has
+    passed, since the continuous tick offers a poll every 15 minutes. Returns the provider's
+    ``PollResult`` (``None`` when not due, not connected, or no LACRM provider is installed).
     """
-    if _provider_poll is None:
+    if _provider_poll is None or not registry.get(LACRM).status(workspace).get("connected"):
         return None
     return _provider_poll(
         workspace,
         linked_ids=linked_lacrm_ids(workspace),
         force_deletion_check=force_deletion_check,
+        only_if_due=only_if_due,
     )
 
 

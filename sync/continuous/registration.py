@@ -50,10 +50,17 @@ def register() -> None:
     )
     outcomes.register(outcomes.Outcome("catch_up", "Catch-up", outcomes.SUCCEEDED))
     changes.register_sink(_sink)
+    changes.register_mode(_is_continuous)
     webhook_verified.connect(_webhook_verified, dispatch_uid="continuous-webhook-verified")
     from sync.continuous import lacrm_poll
 
     lacrm_poll.register()
+
+
+def _is_continuous(workspace) -> bool:
+    from sync.models import SyncSettings
+
+    return SyncSettings.for_workspace(workspace).schedule == SyncSettings.Schedule.CONTINUOUS
 
 
 def _webhook_verified(sender, workspace, system, at, **kwargs) -> None:

@@ -30,4 +30,4 @@ def poll_lacrm_edits(workspace_pk: str) -> None:
     """
     from accounts.models import Workspace
 
-    lacrm_poll.poll_lacrm_edits(Workspace.objects.get(pk=workspace_pk))
+    lacrm_poll.poll_lacrm_edits(Workspace.objects.get(pk=workspace_pk), only_if_due=False)

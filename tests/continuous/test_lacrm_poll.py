@@ -146,7 +146,7 @@ def test_an_edit_found_by_polling_reaches_quickbooks_under_the_precedence_rules(
     _lacrm(
         cw, "EditContact", {"ContactId": lacrm_id, "Phone": [{"Text": "555-0199", "Type": "Work"}]}
     )
-    result = poll_lacrm_edits(ws)
+    result = poll_lacrm_edits(ws, only_if_due=False)
     assert [(c.record_id, c.kind) for c in result.changes] == [(lacrm_id, "updated")]
     run = _apply_queued(cw)
     assert run.updated == 1
@@ -165,7 +165,7 @@ def test_a_deleted_lacrm_contact_is_found_and_flags_its_link(connected_workspace
     polling.poll_edits(ws)  # Cursor set; linked ids not looked up without being asked.
     _lacrm(cw, "DeleteContact", {"ContactId": gone})
 
-    result = poll_lacrm_edits(ws, force_deletion_check=True)
+    result = poll_lacrm_edits(ws, force_deletion_check=True, only_if_due=False)
     assert [(c.record_id, c.kind) for c in result.changes] == [(gone, "deleted")]
     # One GetContacts (nothing newer than the cursor) and one GetContactsById for both links.
     assert result.calls == 2
@@ -175,7 +175,7 @@ def test_a_deleted_lacrm_contact_is_found_and_flags_its_link(connected_workspace
     assert run.created_in_lacrm == run.created_in_qbo == 0
     assert ContactLink.objects.get(workspace=ws, lacrm_id=kept).flag == ""
     # Found again an hour later, the same deletion is not a new event.
-    again = poll_lacrm_edits(ws, force_deletion_check=True)
+    again = poll_lacrm_edits(ws, force_deletion_check=True, only_if_due=False)
     assert [c.kind for c in again.changes] == ["deleted"]
     assert ChangeEvent.objects.filter(workspace=ws, kind="deleted").count() == 1
     purge_broker()
@@ -201,3 +201,22 @@ def test_a_failed_poll_keeps_the_cursor_and_says_why(connected_workspace_empty):
     state = LacrmEditCursor.objects.get(workspace=ws)
     assert state.cursor == cursor and state.last_error
     assert not ChangeEvent.objects.filter(workspace=ws).exists()
+
+
+def test_the_poll_waits_for_the_workspaces_interval(connected_workspace_empty):
+    cw = connected_workspace_empty
+    ws = cw.workspace
+    _old_contacts(cw, 1)
+    assert poll_lacrm_edits(ws) is not None  # Never polled: due.
+    before = _gets(cw)
+    assert poll_lacrm_edits(ws) is None
+    assert _gets(cw) == before
+    state = LacrmEditCursor.objects.get(workspace=ws)
+    state.interval_minutes = 30
+    state.last_polled_at = timezone.now() - timedelta(minutes=29)
+    state.save()
+    assert poll_lacrm_edits(ws) is None
+    LacrmEditCursor.objects.filter(pk=state.pk).update(
+        last_polled_at=timezone.now() - timedelta(minutes=31)
+    )
+    assert poll_lacrm_edits(ws) is not None and _gets(cw) == before + 1

@@ -22,6 +22,9 @@ def test_a_contact_created_in_lacrm_reaches_quickbooks_by_webhook(
 ):
     cw = connected_workspace_empty
     ws = cw.workspace
+    from tests.integrations.test_lacrm_webhooks import continuous
+
+    continuous(ws)
     hook = webhooks.register_webhook(ws)
     assert hook.state == LacrmWebhook.State.ACTIVE, hook.problem
     response = requests.post(

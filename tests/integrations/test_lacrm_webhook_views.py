@@ -22,6 +22,7 @@ def test_the_card_shows_the_webhook_and_registering_it_from_there(connected_work
     cw = connected_workspace_empty
     page = cw.client.get(reverse("integrations:index"))
     assert b"Register webhook" in page.content and b"Not registered" in page.content
+    assert b"Keep in step is not set to continuous" in page.content
 
     response = _post(cw.client, action="register")
     assert b"The Less Annoying CRM webhook is registered." in response.content
@@ -48,7 +49,7 @@ def test_the_poll_interval_is_a_setting_with_fixed_choices(connected_workspace_e
     response = _post(cw.client, action="interval", minutes="30")
     assert b"checked every 30 minutes" in response.content
     assert LacrmEditCursor.objects.get(workspace=cw.workspace).interval_minutes == 30
-    response = _post(cw.client, action="interval", minutes="1")
+    response = _post(cw.client, action="interval", minutes="5")
     assert b"Choose one of the offered intervals." in response.content
     assert LacrmEditCursor.objects.get(workspace=cw.workspace).interval_minutes == 30
 

@@ -22,7 +22,17 @@ from sync.continuous.models import ChangeEvent
 from tests.fixtures_worker import purge_broker
 
 
+def continuous(ws) -> None:
+    """Keep in step: continuous (webhook deliveries are taken only then)."""
+    from sync.models import SyncSettings
+
+    SyncSettings.objects.filter(pk=SyncSettings.for_workspace(ws).pk).update(
+        schedule=SyncSettings.Schedule.CONTINUOUS
+    )
+
+
 def _registered(cw) -> LacrmWebhook:
+    continuous(cw.workspace)
     hook = webhooks.register_webhook(cw.workspace)
     assert hook.state == LacrmWebhook.State.ACTIVE, hook.problem
     return hook
@@ -281,3 +291,47 @@ def test_create_webhook_validates_like_lacrm(lacrm_sandbox):
     missing = lacrm_sandbox.call("DeleteWebhook", {"WebhookId": "123"})
     assert missing.status_code == 400
     assert lacrm_sandbox.ok("GetWebhooks") == []
+
+
+def test_deliveries_are_ignored_while_keep_in_step_is_not_continuous(connected_workspace_empty):
+    from sync.models import SyncSettings
+
+    cw = connected_workspace_empty
+    ws = cw.workspace
+    hook = _registered(cw)
+    SyncSettings.objects.filter(workspace=ws).update(schedule=SyncSettings.Schedule.HOURLY)
+    _create_in_lacrm(cw, "Ida Ignored")
+    assert sandbox_webhooks.deliver_due()["delivered"] == 1  # Answered 200: no retries.
+    assert not _lacrm_events(ws).exists()
+    assert not LacrmWebhookDelivery.objects.filter(workspace=ws).exists()
+    hook.refresh_from_db()
+    assert hook.deliveries == 0
+    purge_broker()
+
+
+def test_continuous_mode_registers_a_missing_webhook_but_not_one_the_user_removed(
+    connected_workspace_empty,
+):
+    from integrations.lacrm import polling
+
+    cw = connected_workspace_empty
+    ws = cw.workspace
+    assert webhooks.ensure_webhook(ws) is None  # Not continuous: nothing happens.
+    assert not LacrmWebhook.objects.filter(workspace=ws).exists()
+    continuous(ws)
+    polling.poll_edits(ws)  # The continuous tick's poll registers it first.
+    hook = LacrmWebhook.objects.get(workspace=ws)
+    assert hook.state == LacrmWebhook.State.ACTIVE
+    assert webhooks.ensure_webhook(ws) is None  # Registered: left alone.
+    webhooks.remove_webhook(ws, by_user=True)
+    polling.poll_edits(ws)
+    hook.refresh_from_db()
+    assert hook.state == LacrmWebhook.State.REMOVED
+    assert not SandboxLacrmWebhook.objects.filter(account=cw.lacrm_account).exists()
+    # Removed by a disconnect instead: the next continuous poll puts it back.
+    webhooks.register_webhook(ws)
+    webhooks.remove_webhook(ws)
+    polling.poll_edits(ws)
+    hook.refresh_from_db()
+    assert hook.state == LacrmWebhook.State.ACTIVE
+    purge_broker()
