@@ -99,3 +99,16 @@ class ChangeFeed:
 
     def count(self) -> int:
         return sum(len(items) for items in self.changes.values())
+
+
+_STATUSES: dict[str, Callable[[object], str]] = {}
+
+
+def register_status(label: str, status: Callable[[object], str]) -> None:
+    """A line for the dashboard about a feed of changes, e.g. ``"LACRM webhook"`` →
+    ``fn(workspace)`` returning "registered, handshake done" ("" to show nothing)."""
+    _STATUSES[label] = status
+
+
+def statuses() -> dict[str, Callable[[object], str]]:
+    return dict(_STATUSES)

@@ -61,41 +61,48 @@ def changes_since(transport, since: datetime, entities=("Customer", "Invoice")) 
     if since < timezone.now() - LOOKBACK + SAFETY:
         raise CatchUpTooOld(f"The last catch-up was on {since:%Y-%m-%d}, over 30 days ago")
     feed = ChangeFeed(cursor=since, changes={SYSTEMS[e]: [] for e in entities})
-    windows = {entity: since for entity in entities}
+    # One call for every entity first; an entity that filled its 1,000 is asked again alone,
+    # from its last object's time (each open window on its own: they no longer share a start).
+    windows: dict[tuple[str, ...], datetime] = {tuple(entities): since}
     first_time: datetime | None = None
     for _ in range(MAX_PAGES):
         if not windows:
             break
-        # Entities asked together share a changedSince; ask each open window on its own.
-        entity, start = next(iter(windows.items()))
+        asked, start = next(iter(windows.items()))
+        del windows[asked]
         response = transport.get(
-            "cdc", {"entities": entity, "changedSince": start.isoformat(timespec="seconds")}
+            "cdc",
+            {"entities": ",".join(asked), "changedSince": start.isoformat(timespec="seconds")},
         )
         feed.calls += 1
         stamp = parse_time(response.get("time"))
         if first_time is None and stamp is not None:
             first_time = stamp
-        objects = _objects(response, entity)
-        for obj in objects:
-            change = _change(entity, obj)
-            if change is not None:
-                feed.changes[SYSTEMS[entity]].append(change)
-        if len(objects) < MAX_OBJECTS:
-            del windows[entity]
-            continue
-        last = parse_time(str((objects[-1].get("MetaData") or {}).get("LastUpdatedTime") or ""))
-        if last is None or last <= start:
-            raise TransientError(
-                "QuickBooks CDC returned 1,000 changes within one second; cannot narrow further",
-                system=QBO,
-            )
-        windows[entity] = last
+        for entity in asked:
+            objects = _objects(response, entity)
+            for obj in objects:
+                change = _change(entity, obj)
+                if change is not None:
+                    feed.changes[SYSTEMS[entity]].append(change)
+            if len(objects) >= MAX_OBJECTS:
+                windows[(entity,)] = _narrowed(objects, start)
     else:
         raise TransientError("QuickBooks CDC kept returning full pages", system=QBO)
     # The first answer's time: anything changed after it is either in a later page or is
     # picked up by the next catch-up (the overlap is de-duplicated by event id).
     feed.cursor = first_time or timezone.now()
     return feed
+
+
+def _narrowed(objects: list[dict], start: datetime) -> datetime:
+    """Where the rest of a full page's window begins: its last object's LastUpdatedTime."""
+    last = parse_time(str((objects[-1].get("MetaData") or {}).get("LastUpdatedTime") or ""))
+    if last is None or last <= start:
+        raise TransientError(
+            "QuickBooks CDC returned 1,000 changes within one second; cannot narrow further",
+            system=QBO,
+        )
+    return last
 
 
 def _objects(response: dict, entity: str) -> list[dict]:

@@ -105,6 +105,14 @@ def test_a_new_lacrm_contact_is_created_in_quickbooks_and_a_known_name_is_matche
     names = sorted(c.name for c in registry.accounting(cw.workspace).iter_customers())
     assert names == ["Dora Vale", "Nick Brown"]
     assert_counters_match_logs(run)
+    # The created customer is never read back: the batch create's answer has it.
+    ops = list(
+        SandboxCall.objects.filter(system="qbo", account=cw.realm_id)
+        .order_by("id")
+        .values_list("operation", flat=True)
+    )
+    assert "batch" in ops
+    assert not any(op.startswith("GET customer") for op in ops[ops.index("batch") :]), ops
 
 
 def test_a_changes_run_reads_only_the_changed_records_and_never_reads_after_creating(
@@ -159,3 +167,10 @@ def test_invoice_changes_mark_their_customer_for_the_next_summaries_run(
     )
     apply(cw, "qbo_invoice", Change(str(invoice.qbo_id), "updated", event_id="inv"))
     assert list(SummaryRefresh.objects.values_list("qbo_id", flat=True)) == [customer]
+    # The next Update Invoice Summaries covers it (and posts at most one note a day).
+    link(cw, customer, add_contact(cw, "Gil Ames", Email=[{"Text": "gil@example.com"}]))
+    from tests.sync.helpers import run_here
+
+    summaries = run_here(cw.workspace, "invoice_summaries")
+    assert summaries.notes_added == 1
+    assert not SummaryRefresh.objects.exists()

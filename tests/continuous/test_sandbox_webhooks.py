@@ -175,3 +175,38 @@ def test_a_customer_edited_in_quickbooks_reaches_lacrm_from_one_event(
     assert answer.status_code == 200
     assert events.count() == 1
     assert SyncRun.objects.filter(workspace=ws, kind="changes").count() == 2
+
+
+def test_editing_a_customer_in_the_sandbox_admin_sends_a_webhook(connected_workspace_empty):
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import User
+
+    cw = connected_workspace_empty
+    qbo_id = add_customer(cw, "Pia", "Quinn", PrimaryEmailAddr={"Address": "pia@example.com"})
+    row = SandboxQboName.objects.get(company=cw.qbo_company, qbo_id=int(qbo_id))
+    admin_user = User.objects.create_superuser("ops@example.com", "pw-ops-1234567")
+    client = Client()
+    client.force_login(admin_user)
+    url = reverse("admin:sandbox_qbo_sandboxqboname_change", args=[row.pk])
+    assert client.get(url).status_code == 200
+    answer = client.post(
+        url,
+        {
+            "display_name": "Pia Quinn",
+            "given_name": "Pia",
+            "family_name": "Quinn",
+            "company_name": "",
+            "email": "pia@example.com",
+            "phone": "555-0142",
+            "active": "on",
+            "merge_into": "",
+        },
+    )
+    assert answer.status_code == 302, answer.content[:2000]
+    row.refresh_from_db()
+    assert row.data["PrimaryPhone"] == {"FreeFormNumber": "555-0142"}
+    hook = SandboxQboWebhook.objects.get(company=cw.qbo_company)
+    assert qbo_id in hook.body and "qbo.customer.updated.v1" in hook.body
+    purge_broker()
