@@ -224,6 +224,7 @@ def register_webhook(workspace, *, base_url: str | None = None) -> LacrmWebhook:
     hook, _ = LacrmWebhook.objects.for_workspace(workspace).get_or_create(workspace=workspace)
     if hook.webhook_id:
         _delete_at_lacrm(client, hook)
+    _delete_orphans(client, base_url)
     hook.token = new_route_token()
     hook.state = LacrmWebhook.State.PENDING
     hook.secret = ""
@@ -302,6 +303,21 @@ def ensure_webhook(workspace) -> LacrmWebhook | None:
     return register_webhook(workspace)
 
 
+def _delete_orphans(client, base_url: str | None) -> None:
+    """Delete webhooks of ours at LACRM that no row knows (a registration interrupted after
+    CreateWebhook): their token routes nowhere, so LACRM would retry them for nothing."""
+    # Our webhook URLs all start like this (the token is the last segment).
+    prefix = endpoint_url("x", base_url).rsplit("/x/", 1)[0] + "/"
+    try:
+        for remote in client.get_webhooks():
+            url = str(remote.get("EndpointUrl") or "")
+            if url.startswith(prefix) and remote.get("WebhookId"):
+                client.delete_webhook(str(remote["WebhookId"]))
+                logger.info("Deleted an orphaned LACRM webhook %s", remote["WebhookId"])
+    except IntegrationError as exc:
+        logger.info("LACRM webhooks not listed: %s", exc.message)
+
+
 def _delete_at_lacrm(client, hook: LacrmWebhook) -> None:
     try:
         client.delete_webhook(hook.webhook_id)
@@ -318,6 +334,22 @@ def _failed(hook: LacrmWebhook, problem: str) -> LacrmWebhook:
     hook.save()
     logger.info("Workspace %s: LACRM webhook registration failed", hook.workspace_id)
     return hook
+
+
+def dashboard_line(workspace) -> str:
+    """The dashboard's "LACRM webhook" line (``integrations.changes.register_status``)."""
+    hook = webhook_of(workspace)
+    if hook is None or hook.state == LacrmWebhook.State.REMOVED:
+        return "not registered (the LACRM card on the connections page registers it)"
+    if hook.state == LacrmWebhook.State.FAILED:
+        return f"not registered: {hook.problem}"
+    if hook.state == LacrmWebhook.State.PENDING:
+        return "waiting for LACRM's handshake"
+    when = timezone.localtime(hook.handshake_at).strftime("%b %-d, %H:%M")
+    if hook.last_delivery_at is None:
+        return f"registered, handshake done {when}; no delivery yet"
+    last = timezone.localtime(hook.last_delivery_at).strftime("%b %-d, %H:%M")
+    return f"registered, handshake done {when}; last delivery {last} ({hook.deliveries} in all)"
 
 
 def webhook_status(workspace) -> dict:

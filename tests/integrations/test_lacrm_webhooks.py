@@ -335,3 +335,47 @@ def test_continuous_mode_registers_a_missing_webhook_but_not_one_the_user_remove
     hook.refresh_from_db()
     assert hook.state == LacrmWebhook.State.ACTIVE
     purge_broker()
+
+
+def test_registering_deletes_orphaned_webhooks_of_ours_but_not_others(connected_workspace_empty):
+    cw = connected_workspace_empty
+    base = webhooks.endpoint_url("x").rsplit("/x/", 1)[0]
+    # Left by a registration interrupted after CreateWebhook, and one of another integration.
+    SandboxLacrmWebhook.objects.create(
+        account=cw.lacrm_account,
+        endpoint_url=f"{base}/lost-token/",
+        scope="Account",
+        events=["Contact.Create"],
+        secret="old",
+    )
+    SandboxLacrmWebhook.objects.create(
+        account=cw.lacrm_account,
+        endpoint_url="https://other.example.com/hook",
+        scope="User",
+        events=["Contact.Create"],
+        secret="theirs",
+    )
+    hook = _registered(cw)
+    urls = set(
+        SandboxLacrmWebhook.objects.filter(account=cw.lacrm_account).values_list(
+            "endpoint_url", flat=True
+        )
+    )
+    assert urls == {hook.endpoint_url, "https://other.example.com/hook"}
+
+
+def test_the_dashboard_line_says_how_the_webhook_stands(connected_workspace_empty):
+    from django.urls import reverse as url
+
+    cw = connected_workspace_empty
+    ws = cw.workspace
+    assert webhooks.dashboard_line(ws).startswith("not registered")
+    _registered(cw)  # Also switches Keep in step to continuous (the card shows then).
+    assert "handshake done" in webhooks.dashboard_line(ws)
+    assert "no delivery yet" in webhooks.dashboard_line(ws)
+    _create_in_lacrm(cw, "Dash Board")
+    sandbox_webhooks.deliver_due()
+    assert "(1 in all)" in webhooks.dashboard_line(ws)
+    page = cw.client.get(url("dashboard")).content.decode()
+    assert "LACRM webhook" in page and "(1 in all)" in page
+    purge_broker()
