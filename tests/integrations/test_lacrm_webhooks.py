@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import timedelta
 
 import requests
@@ -378,4 +379,40 @@ def test_the_dashboard_line_says_how_the_webhook_stands(connected_workspace_empt
     assert "(1 in all)" in webhooks.dashboard_line(ws)
     page = cw.client.get(url("dashboard")).content.decode()
     assert "LACRM webhook" in page and "(1 in all)" in page
+    purge_broker()
+
+
+def test_a_contact_added_in_the_sandbox_admin_fires_the_webhook(connected_workspace_empty):
+    from accounts.models import User
+
+    cw = connected_workspace_empty
+    ws = cw.workspace
+    _registered(cw)
+    staff = User.objects.create_superuser(email="ops@example.com", password="x-Long-enough-1")
+    admin = type(cw.client)()
+    admin.force_login(staff)
+    add = reverse("admin:sandbox_lacrm_sandboxlacrmcontact_add")
+    now = timezone.now()
+    response = admin.post(
+        add,
+        {
+            "account": cw.lacrm_account.pk,
+            "uid": "1000000000000000000000000000777",
+            "assigned_to": cw.lacrm_account.user_id,
+            "first_name": "Ada",
+            "last_name": "Admin",
+            "emails": '[{"Text": "ada@example.com", "Type": "Work"}]',
+            "phones": "[]",
+            "websites": "[]",
+            "addresses": "[]",
+            "created_at_0": now.strftime("%Y-%m-%d"),
+            "created_at_1": now.strftime("%H:%M:%S"),
+            "updated_at_0": now.strftime("%Y-%m-%d"),
+            "updated_at_1": now.strftime("%H:%M:%S"),
+        },
+    )
+    assert response.status_code == 302, re.findall(r"errorlist.{0,300}", response.content.decode())
+    assert sandbox_webhooks.deliver_due()["delivered"] == 1
+    event = _lacrm_events(ws).get()
+    assert event.record_id == "1000000000000000000000000000777"
     purge_broker()
