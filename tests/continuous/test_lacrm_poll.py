@@ -220,3 +220,21 @@ def test_the_poll_waits_for_the_workspaces_interval(connected_workspace_empty):
         last_polled_at=timezone.now() - timedelta(minutes=31)
     )
     assert poll_lacrm_edits(ws) is not None and _gets(cw) == before + 1
+
+
+def test_the_continuous_tick_registers_the_webhook_and_polls_lacrm(connected_workspace_empty):
+    from integrations.lacrm.models import LacrmWebhook
+    from sync.continuous import schedule
+
+    cw = connected_workspace_empty
+    ws = cw.workspace
+    _old_contacts(cw, 2)
+    SyncSettings.objects.filter(pk=SyncSettings.for_workspace(ws).pk).update(
+        schedule=SyncSettings.Schedule.CONTINUOUS
+    )
+    said = schedule.tick()[str(ws.pk)]
+    assert "polled lacrm" in said
+    assert LacrmWebhook.objects.get(workspace=ws).state == LacrmWebhook.State.ACTIVE
+    state = LacrmEditCursor.objects.get(workspace=ws)
+    assert state.cursor is not None and state.last_polled_at is not None
+    purge_broker()
