@@ -5,7 +5,8 @@ For each continuous workspace:
   (a changes run failed, ``catch_up_requested``), and never past the read budget's 95 %;
 - the registered pollers (``integrations.changes.register_poller``: LACRM edit polling) every
   ``POLL_EVERY``;
-- and, for every workspace, changes left waiting (``intake.drain_pending``) get their run.
+- and, for every workspace, changes left waiting (``intake.drain_pending``) get their run;
+  applied changes are kept 30 days (the de-duplication window: Intuit retries for hours).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from accounts.scoping import scope, scopes_disabled
 from integrations import changes
 from sync.continuous import budget, cdc
 from sync.continuous.intake import KIND, drain_pending
-from sync.continuous.models import ContinuousState
+from sync.continuous.models import ChangeEvent, ContinuousState
 from sync.models import SyncRun, SyncSettings
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,20 @@ def tick(now: datetime | None = None) -> dict[str, str]:
         with scope(workspace=workspace.pk):
             done[str(workspace.pk)] = _tick_workspace(workspace, now)
     drain_pending()
+    forget_applied(now)
     return done
+
+
+KEEP_APPLIED = timedelta(days=30)
+
+
+def forget_applied(now: datetime) -> int:
+    """Drop applied changes older than ``KEEP_APPLIED`` (waiting ones are kept, however old)."""
+    with scopes_disabled():
+        deleted, _ = ChangeEvent.objects.filter(
+            run__isnull=False, received_at__lt=now - KEEP_APPLIED
+        ).delete()
+    return deleted
 
 
 def _tick_workspace(workspace, now: datetime) -> str:

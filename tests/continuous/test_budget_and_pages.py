@@ -138,3 +138,42 @@ def test_the_operator_page_is_for_staff_only(alice, alice_client):
     text = page.content.decode()
     assert "Alice &amp; Co" in text and "<td>7</td>" in text
     assert 'id="operator-link"' in alice_client.get(reverse("dashboard")).content.decode()
+
+
+def test_keep_in_step_continuous_is_chosen_in_settings_and_shown_on_the_dashboard(
+    alice_client, alice
+):
+    from tests.sync.test_settings_views import html, settings_data
+
+    page = html(alice_client.get(reverse("sync:settings")))
+    assert "Keep in step" in page and "Continuous (changes as they happen)" in page
+    response = alice_client.post(
+        reverse("sync:settings"), settings_data(schedule="continuous"), follow=True
+    )
+    assert "Settings saved" in html(response)
+    assert SyncSettings.objects.get(workspace=ws_of(alice)).schedule == "continuous"
+    text = alice_client.get(reverse("dashboard")).content.decode()
+    assert 'id="qbo-webhook-state"' in text and "no verified delivery yet" in text
+    assert 'id="last-catch-up"' in text
+
+
+def test_claimed_changes_are_kept_30_days(ws):
+    from sync.continuous.models import ChangeEvent
+
+    SyncSettings.objects.create(workspace=ws, schedule="off")
+    run = SyncRun.objects.create(workspace=ws, kind="changes", status="completed")
+    old = ChangeEvent.objects.create(
+        workspace=ws, system="qbo", record_id="1", kind="updated", source="t", run=run
+    )
+    ChangeEvent.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=31))
+    ChangeEvent.objects.create(
+        workspace=ws, system="qbo", record_id="2", kind="updated", source="t", run=run
+    )
+    waiting = ChangeEvent.objects.create(
+        workspace=ws, system="qbo", record_id="3", kind="updated", source="t"
+    )
+    ChangeEvent.objects.filter(pk=waiting.pk).update(
+        received_at=timezone.now() - timedelta(days=31)
+    )
+    continuous_schedule.tick()
+    assert sorted(ChangeEvent.objects.values_list("record_id", flat=True)) == ["2", "3"]
