@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from config.beat import beat_schedule
 from config.env import (
     ImproperlyConfiguredEnv,
     allows_insecure_oauth_transport,
@@ -108,6 +109,7 @@ INSTALLED_APPS = [
     "sync.preview",
     # Undo a run (its own app for its table).
     "sync.undo",
+    "sync.continuous",
     "summaries",
     "notifications",
 ]
@@ -305,6 +307,15 @@ QBO_REQUESTS_PER_MINUTE = env_int("QBO_REQUESTS_PER_MINUTE", 500)
 QBO_MAX_IN_FLIGHT = env_int("QBO_MAX_IN_FLIGHT", 10)
 QBO_BATCHES_PER_MINUTE = env_int("QBO_BATCHES_PER_MINUTE", 40)
 LACRM_REQUESTS_PER_MINUTE = env_int("LACRM_REQUESTS_PER_MINUTE", 300)
+# Continuous sync (sync.continuous). The verifier token is the Intuit app's webhook secret (its
+# "Webhooks" page); it signs every delivery and is never logged.
+QBO_WEBHOOK_VERIFIER_TOKEN = env_str(
+    "QBO_WEBHOOK_VERIFIER_TOKEN", "" if PRODUCTION else "sandbox-webhook-verifier-token"
+)
+# Intuit's Builder tier: read/query calls a month for the whole app, across all customers.
+QBO_MONTHLY_READ_BUDGET = env_int("QBO_MONTHLY_READ_BUDGET", 500000)
+# Where the built-in QuickBooks sends webhooks (empty: SITE_URL + our endpoint); format: admin.
+SANDBOX_QBO_WEBHOOK_URL = env_str("SANDBOX_QBO_WEBHOOK_URL", "")
 # Retries of transient errors (429, 5xx, timeouts): tries, then exponential back-off with jitter.
 INTEGRATION_RETRY_TRIES = env_int("INTEGRATION_RETRY_TRIES", 5)
 INTEGRATION_RETRY_BASE_SECONDS = env_float("INTEGRATION_RETRY_BASE_SECONDS", 0.5)
@@ -328,12 +339,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With acks_late, a task whose worker died is redelivered after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {
-    "recover-stale-runs": {"task": "sync.recover_stale_runs", "schedule": 30.0},
-    "scheduled-syncs": {"task": "sync.start_scheduled_syncs", "schedule": 300.0},
-    # Warnings 30 and 7 days before QuickBooks' hard expiry (each sent once).
-    "qbo-hard-expiry-warnings": {"task": "notifications.warn_hard_expiry", "schedule": 86400.0},
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(sandbox_enabled=SANDBOX_ENABLED)
 # A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.
 SYNC_STALE_AFTER_SECONDS = env_int("SYNC_STALE_AFTER_SECONDS", 60)
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("integrations/", include("integrations.urls")),
     path("sync/", include("sync.urls")),
+    path("continuous/", include("sync.continuous.urls")),
     path("summaries/", include("summaries.urls")),
     path("notifications/", include("notifications.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -22,6 +22,11 @@ company_changed = Signal()
 # outside the database defer it with ``transaction.on_commit``.
 connection_broken = Signal()
 
+# Sent when a webhook delivery from ``system`` passed its signature check, for each workspace
+# connected to the account it is about (the dashboard's "last verified delivery"). Arguments:
+# workspace, system, at.
+webhook_verified = Signal()
+
 
 def usable(connection, system: str, system_name: str):
     """The connection if it can be used now; raises NotConnected / ReconnectNeeded."""

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from integrations.changes import ChangeFeed
 from integrations.records import ContactRecord, CreatePreview, CreateResult, InvoiceRecord
 
 
@@ -69,6 +70,14 @@ class ContactSystem(Protocol):
 @runtime_checkable
 class AccountingSystem(ContactSystem, Protocol):
     """Customers and their invoices (QuickBooks Online)."""
+
+    def get_contacts(self, contact_ids: Sequence[str]) -> list[ContactRecord]: ...
+
+    def get_invoices(self, invoice_ids: Sequence[str]) -> list[InvoiceRecord]:
+        """The invoices with these ids (those that still exist)."""
+
+    def changes_since(self, since: datetime) -> ChangeFeed:
+        """What changed since ``since`` (raises ``CatchUpTooOld`` past the feed's reach)."""
 
     def iter_open_invoices(self) -> Iterator[InvoiceRecord]:
         """Every invoice with a balance, for the whole company."""

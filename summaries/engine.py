@@ -27,6 +27,7 @@ from summaries.kind import KIND, POST_NOTE
 from summaries.models import ContactSummaryState, SummaryNote, SummarySettings
 from summaries.plan import WINDOW, LastNote, LinkedPair, plan_summaries
 from summaries.summarize import group_open_invoices
+from sync.continuous.models import SummaryRefresh
 from sync.models import ContactLink, SyncRun, SyncWorkItem
 from sync.runs import BatchContext, bump, log_entries, log_entry
 
@@ -109,6 +110,11 @@ class SummaryHandler:
         ]
         SyncWorkItem.objects.bulk_create(items, batch_size=1000)
         log_entries(run, plan.entries, total=len(items), **plan.counts)
+        # Customers whose invoices changed (continuous sync marks them) are covered by this
+        # plan, which read every open invoice after the run started.
+        SummaryRefresh.objects.for_workspace(workspace).filter(
+            marked_at__lt=run.started_at
+        ).delete()
 
     def process(self, run: SyncRun, items: list[SyncWorkItem], ctx: BatchContext) -> None:
         client = registry.crm(run.workspace)

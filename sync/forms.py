@@ -39,7 +39,10 @@ HELP = {
         "wins."
     ),
     "schedule": (
-        "Run Sync New Contacts automatically. A scheduled sync waits while another job is "
+        "Every hour or day runs Sync New Contacts automatically (it reads every QuickBooks "
+        "customer each time). Continuous applies each change as QuickBooks and Less Annoying "
+        "CRM announce it, with a catch-up every 6 hours and LACRM checked for edits every 15 "
+        "minutes: far fewer QuickBooks reads. Automatic work waits while another job is "
         "running and does not start while a connection needs reconnecting."
     ),
 }
@@ -52,7 +55,7 @@ LABELS = {
     "update_fields": "Keep details of linked records in step",
     "update_email": "Include email addresses",
     "system_of_record": "When both changed, prefer",
-    "schedule": "Automatic sync",
+    "schedule": "Keep in step",
 }
 
 

@@ -345,9 +345,13 @@ class SyncSettings(models.Model):
         QBO = "qbo", "QuickBooks"
 
     class Schedule(models.TextChoices):
-        OFF = "off", "Off"
-        HOURLY = "hourly", "Every hour"
-        DAILY = "daily", "Every day"
+        """ "Keep in step": by hand, full syncs on a schedule, or continuously (webhooks with a
+        CDC safety net and LACRM edit polling, ``sync.continuous``)."""
+
+        OFF = "off", "Manual (only when you click)"
+        HOURLY = "hourly", "Every hour (a full sync)"
+        DAILY = "daily", "Every day (a full sync)"
+        CONTINUOUS = "continuous", "Continuous (changes as they happen)"
 
     workspace = models.OneToOneField(
         "accounts.Workspace", on_delete=models.CASCADE, related_name="sync_settings"
@@ -369,7 +373,7 @@ class SyncSettings(models.Model):
     system_of_record = models.CharField(
         max_length=5, choices=SystemOfRecord.choices, default=SystemOfRecord.LACRM
     )
-    schedule = models.CharField(max_length=6, choices=Schedule.choices, default=Schedule.OFF)
+    schedule = models.CharField(max_length=10, choices=Schedule.choices, default=Schedule.OFF)
     last_scheduled_at = models.DateTimeField(null=True, blank=True)
 
     objects = WorkspaceManager()

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.scoping import scope, scopes_disabled
 from sync import runs
+from sync.continuous import budget
 from sync.models import SyncRun, SyncSettings
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,11 @@ def _start_slot(sync_settings: SyncSettings, slot: datetime) -> SyncRun | None:
     """Take the workspace's due slot and start its sync; the new run, or None."""
     workspace = sync_settings.workspace
     problems = runs.connection_problems(workspace)
+    paused = budget.scheduled_allowed(budget.FULL)
+    if paused:
+        # Intuit blocks every read of the app past its monthly allowance: stop well before.
+        logger.warning("scheduled sync of workspace %s waits: %s", workspace.pk, paused)
+        return None
     if problems:
         logger.info("scheduled sync of workspace %s waits: %s", workspace.pk, problems[0])
         return None

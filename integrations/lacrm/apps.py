@@ -8,8 +8,8 @@ class LacrmConfig(AppConfig):
     label = "lacrm"
 
     def ready(self) -> None:
-        from integrations import registry
-        from integrations.lacrm import connection, links, views
+        from integrations import changes, registry
+        from integrations.lacrm import connection, links, polling, views, webhooks
 
         registry.register(
             registry.Provider(
@@ -26,3 +26,5 @@ class LacrmConfig(AppConfig):
                 order=20,
             )
         )
+        polling.register()
+        changes.register_status("LACRM webhook", webhooks.dashboard_line)

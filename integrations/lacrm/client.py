@@ -29,6 +29,7 @@ from integrations.errors import (
 )
 from integrations.lacrm import limits, mapping
 from integrations.lacrm.removal import RemovalCalls
+from integrations.lacrm.webhook_calls import WebhookCalls
 from integrations.records import LACRM, ContactRecord, CreatePreview, CreateResult
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def _error_for(response: requests.Response) -> IntegrationError | None:
     )
 
 
-class LacrmClient(RemovalCalls):
+class LacrmClient(RemovalCalls, WebhookCalls):
     """One LACRM user's contacts as neutral records; see the module docstring.
 
     It is the workspace's ``integrations.protocols.CRM``.
@@ -98,11 +99,14 @@ class LacrmClient(RemovalCalls):
         self._auth = auth
         self._url = api_url or settings.LACRM_API_URL
         self._session = requests.Session()
+        # Requests sent by this client (the edit poll reports what it cost).
+        self.requests_sent = 0
 
     # --- transport ------------------------------------------------------------------------------
 
     def _post(self, function: str, params: dict[str, Any], header: str) -> requests.Response:
         with limits.lacrm_request(self._auth.pace_key):
+            self.requests_sent += 1
             return self._session.post(
                 self._url,
                 json={"Function": function, "Parameters": params},
@@ -223,6 +227,40 @@ class LacrmClient(RemovalCalls):
             if not data.get("HasMoreResults"):
                 return notes
             page += 1
+
+    def iter_recently_updated(self, page_size: int) -> Iterator[dict]:
+        """Contacts and companies, most recently updated first, as LACRM's raw objects.
+
+        ``SortBy: LastUpdate, Descending`` pages through the account newest first; the caller
+        stops reading (and so stops paging) once it reaches what it has already seen.
+        """
+        page = 1
+        while True:
+            data = self.call(
+                "GetContacts",
+                {
+                    "SortBy": "LastUpdate",
+                    "SortDirection": "Descending",
+                    "MaxNumberOfResults": page_size,
+                    "Page": page,
+                },
+            )
+            yield from data.get("Results") or []
+            if not data.get("HasMoreResults"):
+                return
+            page += 1
+
+    def existing_ids(self, contact_ids: Sequence[str], *, chunk: int = SEARCH_PAGE_SIZE) -> set:
+        """Which of ``contact_ids`` still exist (GetContactsById, ``chunk`` ids per call)."""
+        found: set[str] = set()
+        ids = [str(i) for i in contact_ids]
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            data = self.call(
+                "GetContactsById", {"ContactIds": part, "MaxNumberOfResults": len(part)}
+            )
+            found.update(str(c.get("ContactId")) for c in data.get("Results") or [])
+        return found
 
     # --- writes ---------------------------------------------------------------------------------
 

@@ -89,7 +89,10 @@ def _store_user(conn: LacrmConnection, user, info: dict) -> None:
 
 
 def disconnect_lacrm(workspace) -> bool:
-    """Delete the stored key/tokens (LACRM has no revoke endpoint for keys)."""
+    """Delete the stored key/tokens (LACRM has no revoke endpoint for keys).
+
+    Remove the webhook first (``webhooks.remove_webhook`` needs the key): the disconnect view
+    does both."""
     with transaction.atomic():
         conn = LacrmConnection.objects.select_for_update().for_workspace(workspace).first()
         if conn is None:

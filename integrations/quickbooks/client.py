@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
+from integrations.changes import ChangeFeed
 from integrations.errors import (
     DuplicateName,
     IntegrationError,
@@ -26,7 +27,7 @@ from integrations.errors import (
     TransientError,
     ValidationFailed,
 )
-from integrations.quickbooks import mapping
+from integrations.quickbooks import cdc, mapping
 from integrations.quickbooks.names import collision_note
 from integrations.quickbooks.previews import describe_customer_creates
 from integrations.quickbooks.transport import TokenSource, Transport, fault_to_error
@@ -87,9 +88,10 @@ class QuickBooksClient:
     # One /batch call per run batch of 20 (QuickBooks takes up to 30).
     create_batch_size = 20
 
-    def __init__(self, realm_id: str, tokens: TokenSource) -> None:
+    def __init__(self, realm_id: str, tokens: TokenSource, meter: str = "") -> None:
         self.realm_id = realm_id
-        self._transport = Transport(realm_id, tokens)
+        # ``meter``: the workspace whose monthly read allowance the reads spend.
+        self._transport = Transport(realm_id, tokens, meter)
 
     # --- reads ----------------------------------------------------------------------------------
 
@@ -165,6 +167,22 @@ class QuickBooksClient:
             rows = (self._transport.query(sql).get("QueryResponse") or {}).get("Customer") or []
             records.extend(mapping.customer_to_record(row) for row in rows)
         return records
+
+    def get_invoices(self, invoice_ids: Sequence[str]) -> list[InvoiceRecord]:
+        """The invoices with these ids, 500 per query (for the customers whose invoices
+        changed)."""
+        ids = [str(i) for i in dict.fromkeys(invoice_ids) if str(i).isdigit()]
+        records: list[InvoiceRecord] = []
+        for start in range(0, len(ids), 500):
+            listed = ", ".join(_quote(i) for i in ids[start : start + 500])
+            sql = f"SELECT * FROM Invoice WHERE Id IN ({listed}) MAXRESULTS 1000"  # noqa: S608
+            rows = (self._transport.query(sql).get("QueryResponse") or {}).get("Invoice") or []
+            records.extend(mapping.invoice_to_record(row) for row in rows)
+        return records
+
+    def changes_since(self, since: datetime) -> ChangeFeed:
+        """Customers and invoices changed since ``since`` (CDC; ``cdc.changes_since``)."""
+        return cdc.changes_since(self._transport, since)
 
     def iter_open_invoices(self) -> Iterator[InvoiceRecord]:
         """Every invoice with a balance, in one paged query for the whole company."""

@@ -28,7 +28,9 @@ def qbo_connection(workspace) -> QuickBooksConnection | None:
 def qbo_client(workspace) -> QuickBooksClient:
     """The workspace's QuickBooks client; raises NotConnected / ReconnectNeeded."""
     connection = usable(qbo_connection(workspace), QBO, "QuickBooks")
-    return QuickBooksClient(connection.realm_id, qbo_oauth.ConnectionTokens(connection))
+    return QuickBooksClient(
+        connection.realm_id, qbo_oauth.ConnectionTokens(connection), meter=str(workspace.pk)
+    )
 
 
 def qbo_status(workspace) -> dict[str, Any]:

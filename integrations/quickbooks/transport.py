@@ -19,7 +19,7 @@ from django.conf import settings
 from quickbooks.client import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 
-from integrations import pacing
+from integrations import metering, pacing
 from integrations.errors import (
     AuthExpired,
     DuplicateName,
@@ -164,7 +164,7 @@ class PacedQuickBooks(QuickBooks):
     store, refreshed under a row lock.
     """
 
-    def __new__(cls, *, realm_id: str, access_token: str, api_base: str = ""):
+    def __new__(cls, *, realm_id: str, access_token: str, api_base: str = "", meter: str = ""):
         if not access_token:
             # The library's own constructor would "helpfully" refresh here; never let it.
             raise ReconnectNeeded("QuickBooks has no access token; reconnect QuickBooks.")
@@ -172,6 +172,8 @@ class PacedQuickBooks(QuickBooks):
         instance.use_decimal = True
         instance.access_token = access_token
         instance.session = requests.Session()
+        # Whose monthly read allowance a read spends (``integrations.metering``).
+        instance.meter = meter or f"realm:{realm_id}"
         if api_base:
             instance.api_url_v3 = instance.sandbox_api_url_v3 = api_base.rstrip("/")
         return instance
@@ -180,6 +182,8 @@ class PacedQuickBooks(QuickBooks):
         headers = dict(headers or {})
         headers["Authorization"] = f"Bearer {self.access_token}"
         is_batch = url.rstrip("/").endswith("/batch")
+        if is_read(request_type, url):
+            metering.count(QBO, self.meter)
         with limits.qbo_request(str(self.company_id), batch=is_batch):
             try:
                 response = self.session.request(
@@ -195,6 +199,12 @@ class PacedQuickBooks(QuickBooks):
         return response
 
 
+def is_read(request_type: str, url: str) -> bool:
+    """A metered call: every GET (entities, CDC, company info) and every query."""
+    path = url.split("?", 1)[0].rstrip("/")
+    return request_type.upper() == "GET" or path.endswith("/query")
+
+
 def api_base_url() -> str:
     """``QBO_API_BASE_URL`` when set (the sandbox), else Intuit's URL for the environment."""
     if settings.QBO_API_BASE_URL:
@@ -207,16 +217,20 @@ def api_base_url() -> str:
 class Transport:
     """Runs API calls for one realm: fresh tokens, one refresh on 401, bounded retries."""
 
-    def __init__(self, realm_id: str, tokens: TokenSource) -> None:
+    def __init__(self, realm_id: str, tokens: TokenSource, meter: str = "") -> None:
         self.realm_id = realm_id
         self._tokens = tokens
+        self._meter = meter
         self._qb: PacedQuickBooks | None = None
 
     def _client(self, token: str | None = None) -> PacedQuickBooks:
         token = token or self._tokens.access_token()
         if self._qb is None or self._qb.access_token != token:
             self._qb = PacedQuickBooks(
-                realm_id=self.realm_id, access_token=token, api_base=api_base_url()
+                realm_id=self.realm_id,
+                access_token=token,
+                api_base=api_base_url(),
+                meter=self._meter,
             )
         return self._qb
 

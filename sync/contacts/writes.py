@@ -60,13 +60,18 @@ def restrict_plans_with(restriction: PlanRestriction) -> None:
         _RESTRICTIONS.append(restriction)
 
 
-def plan_for(workspace, pulled: Pulled) -> tuple[ContactPlan, list[ContactLink]]:
+def plan_for(
+    workspace, pulled: Pulled, ledger: list[ContactLink] | None = None
+) -> tuple[ContactPlan, list[ContactLink]]:
     """The plan a run would write now, and the ledger it was made from (nothing written).
 
     Sync New Contacts and its preview both plan here, so a preview shows what a run does.
+    ``ledger`` is the whole ledger unless given: an incremental plan (``sync.continuous``)
+    passes only the rows of the records it pulled, both sides of each pulled.
     """
     sync_settings = SyncSettings.for_workspace(workspace)
-    ledger = list(ContactLink.objects.for_workspace(workspace))
+    if ledger is None:
+        ledger = list(ContactLink.objects.for_workspace(workspace))
     rejected = set(RejectedPair.objects.for_workspace(workspace).values_list("qbo_id", "lacrm_id"))
     plan = plan_contacts(
         pulled,
@@ -81,11 +86,14 @@ def plan_for(workspace, pulled: Pulled) -> tuple[ContactPlan, list[ContactLink]]
     return plan, ledger
 
 
-def write_contact_plan(run: SyncRun, pulled: Pulled) -> None:
-    """Plan (``sync.contact_plan``) and write the ledger's new rows, the logs and the work."""
+def write_contact_plan(
+    run: SyncRun, pulled: Pulled, ledger: list[ContactLink] | None = None
+) -> None:
+    """Plan (``sync.contact_plan``) and write the ledger's new rows, the logs and the work
+    (``ledger``: see ``plan_for``)."""
     workspace = run.workspace
     sync_settings = SyncSettings.for_workspace(workspace)
-    plan, ledger = plan_for(workspace, pulled)
+    plan, ledger = plan_for(workspace, pulled, ledger)
     # A run held to a stored plan does that plan's contacts and nothing more (no field updates).
     held_to_preview = any([restrict(run, plan, pulled) for restrict in _RESTRICTIONS])
     plan, wanted = _retry_scope(run, plan)

@@ -28,6 +28,9 @@ Parts:
 - ``summaries``: the sync above, then Update Invoice Summaries on the same data: API calls by
   operation against ⌈open invoices/1000⌉ QBO queries + one LACRM call per note.
 
+- ``continuous``: QuickBooks reads per tenant per day for 1,000 changes/day, continuous sync
+  (webhooks + CDC catch-ups, counted over ``--changes`` real changes) vs hourly full pulls, and
+  the tenants a 500,000-read month carries (``tests/bench/continuous.py``).
 - ``logs``: the run page over 1,000,000 runtime-log rows in one run (its own database,
   ``<DATABASE_URL name>_bench_logs``, dropped afterwards; filled with one INSERT … SELECT):
   p50/p95 of the first page, outcome filters, name/email/id searches, deep and oldest pages
@@ -61,7 +64,7 @@ from tests.bench.harness import install_sigterm_handler
 
 logger = logging.getLogger(__name__)
 
-PARTS = ("matching", "clients", "sync", "summaries", "logs", "preview")
+PARTS = ("matching", "clients", "sync", "summaries", "logs", "preview", "continuous")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -115,6 +118,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="requests per kind of page in the logs part",
     )
     parser.add_argument(
+        "--changes",
+        type=int,
+        default=_env_int("BENCH_CHANGES", 200),
+        help="changes applied one by one in the continuous part",
+    )
+    parser.add_argument(
         "--latency-ms",
         type=int,
         default=_env_int("BENCH_LATENCY_MS", 0),
@@ -146,6 +155,7 @@ def _flags(args: argparse.Namespace) -> list[str]:
         f"--preview-size={args.preview_size}",
         f"--logs-requests={args.logs_requests}",
         f"--latency-ms={args.latency_ms}",
+        f"--changes={args.changes}",
     ]
     return [*flags, "--real-limits"] if args.real_limits else flags
 
@@ -181,6 +191,10 @@ def run_part(part: str, args: argparse.Namespace) -> None:
         from tests.bench import preview
 
         preview.run(args.preview_size, args.preview_size, args.overlap)
+    elif part == "continuous":
+        from tests.bench import continuous
+
+        continuous.run(args.customers, args.contacts, args.overlap, args.changes)
     else:
         from tests.bench import sync_e2e
 

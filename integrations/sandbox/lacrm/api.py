@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from integrations.sandbox import runtime
-from integrations.sandbox.lacrm import contacts, notes, oauth, store
+from integrations.sandbox.lacrm import contacts, notes, oauth, store, webhooks
 from integrations.sandbox.lacrm.fields import ApiError
 from integrations.sandbox.lacrm.models import SandboxLacrmAccount
 from integrations.sandbox.models import SandboxCall
@@ -47,7 +47,7 @@ FUNCTIONS = {
     "GetContacts": contacts.get_contacts,
     "GetContact": contacts.get_contact,
     "GetContactsById": contacts.get_contacts_by_id,
-    "CreateContact": contacts.create_contact,
+    "CreateContact": webhooks.create_contact,
     "EditContact": contacts.edit_contact,
     "DeleteContact": contacts.delete_contact,
     "CreateNote": notes.create_note,
@@ -56,6 +56,9 @@ FUNCTIONS = {
     "DeleteNote": notes.delete_note,
     "GetNotesAttachedToContact": notes.notes_attached_to_contact,
     "GetNotes": notes.get_notes,
+    "CreateWebhook": webhooks.create_webhook,
+    "GetWebhooks": webhooks.get_webhooks,
+    "DeleteWebhook": webhooks.delete_webhook,
 }
 
 

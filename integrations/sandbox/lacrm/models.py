@@ -177,3 +177,54 @@ def random_token(length: int = 40) -> str:
     """An opaque alphanumeric secret."""
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+class SandboxLacrmWebhook(models.Model):
+    """A webhook registered with CreateWebhook; ``secret`` is what it signs deliveries with.
+
+    The sandbox plays LACRM here, which must know the secret to sign, so it is kept as is.
+    """
+
+    account = models.ForeignKey(
+        SandboxLacrmAccount, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    uid = models.CharField(max_length=40, unique=True, default=new_uid)
+    endpoint_url = models.CharField(max_length=1000)
+    scope = models.CharField(max_length=10)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "sandbox LACRM webhook"
+
+    def __str__(self) -> str:
+        return f"Webhook {self.uid} → {self.endpoint_url}"
+
+
+class SandboxLacrmDelivery(models.Model):
+    """One event to deliver to a webhook, retried with back-off until answered below 300."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        GAVE_UP = "gave_up", "Gave up"
+
+    webhook = models.ForeignKey(
+        SandboxLacrmWebhook, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=60)
+    body = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_status = models.IntegerField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "sandbox LACRM webhook delivery"
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.webhook.uid} ({self.state})"

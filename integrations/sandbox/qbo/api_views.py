@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from integrations.sandbox.qbo import webhooks
 from integrations.sandbox.qbo.faults import QboFault, fault_payload, iso, json_response, qbo_time
 from integrations.sandbox.qbo.gateway import Call, Reply, parse_json_body, serve
 from integrations.sandbox.qbo.invoices import create_invoice
@@ -63,10 +64,13 @@ def _write(call: Call, entity: str, body: dict, operation: str) -> dict:
     if entity == "Invoice":
         if operation == "update" or body.get("Id"):
             raise QboFault("500", "Unsupported Operation", "The sandbox does not update invoices.")
-        return _render(call, entity, create_invoice(call.company, body))
-    if operation == "update" or (body.get("Id") and str(body.get("Id")) not in ("0", "")):
-        return _render(call, entity, update_name(call.company, entity, body))
-    return _render(call, entity, create_name(call.company, entity, body))
+        row, verb = create_invoice(call.company, body), "created"
+    elif operation == "update" or (body.get("Id") and str(body.get("Id")) not in ("0", "")):
+        row, verb = update_name(call.company, entity, body), "updated"
+    else:
+        row, verb = create_name(call.company, entity, body), "created"
+    webhooks.announce(call.company, entity, row.qbo_id, verb, at=row.updated_at)
+    return _render(call, entity, row)
 
 
 @csrf_exempt

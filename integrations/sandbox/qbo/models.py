@@ -34,6 +34,12 @@ class SandboxQboCompany(models.Model):
     # Next entity Id to hand out; one counter for all entity types of the realm.
     next_id = models.BigIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
+    # The webhooks it sends when its data changes (``webhooks``): Intuit's two formats, or none.
+    webhook_format = models.CharField(
+        max_length=12,
+        choices=[("cloudevents", "CloudEvents"), ("legacy", "Legacy"), ("off", "Off")],
+        default="cloudevents",
+    )
 
     class Meta:
         verbose_name = "sandbox QBO company"
@@ -203,3 +209,41 @@ class SandboxQboRequest(models.Model):
 
     def __str__(self) -> str:
         return f"requestid {self.request_id}"
+
+
+class SandboxQboTombstone(models.Model):
+    """An entity that was deleted (a customer merged away): CDC reports it as ``Deleted``."""
+
+    company = models.ForeignKey(SandboxQboCompany, on_delete=models.CASCADE)
+    entity = models.CharField(max_length=10)
+    qbo_id = models.BigIntegerField()
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["company", "entity", "deleted_at"], name="sbqbo_tomb_deleted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"deleted {self.entity} {self.qbo_id}"
+
+
+class SandboxQboWebhook(models.Model):
+    """A webhook delivery the sandbox owes the app, retried on Intuit's schedule until the app
+    answers 200."""
+
+    company = models.ForeignKey(SandboxQboCompany, on_delete=models.CASCADE)
+    body = models.TextField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When the next attempt is due; null once delivered.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["next_attempt_at"], name="sbqbo_webhook_due")]
+
+    def __str__(self) -> str:
+        return f"webhook {self.pk} ({self.attempts} attempts)"

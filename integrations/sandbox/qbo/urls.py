@@ -9,7 +9,7 @@
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from integrations.sandbox.qbo import api_views, oauth_views
+from integrations.sandbox.qbo import api_views, cdc, oauth_views
 
 app_name = "sandbox_qbo"
 
@@ -29,6 +29,7 @@ urlpatterns = [
     path("intuit/oauth2/v1/keys", oauth_views.jwks, name="jwks"),
     path(API + "query", api_views.query, name="query"),
     path(API + "batch", api_views.batch, name="batch"),
+    path(API + "cdc", cdc.cdc, name="cdc"),
     path(API + "companyinfo/<str:info_id>", api_views.companyinfo, name="companyinfo"),
     path(API + "<str:entity_name>/<str:qbo_id>", api_views.entity_read, name="entity_read"),
     path(API + "<str:entity_name>", api_views.entity_write, name="entity_write"),
