@@ -39,6 +39,8 @@ class ChangesPulled:
     merges: list[tuple[str, str]] = field(default_factory=list)
     invoice_customers: set[str] = field(default_factory=set)
     failures: list[dict] = field(default_factory=list)
+    # LACRM contacts that could not be read (not "not found"): their pairs sit this run out.
+    unreadable: set[str] = field(default_factory=set)
 
 
 def pull_changes(run: SyncRun, ctx: BatchContext) -> ChangesPulled:
@@ -113,6 +115,7 @@ def _fetch_lacrm(workspace, ids: set[str], result: ChangesPulled) -> list[Contac
         except NotFound:
             continue  # Deleted in LACRM: its ledger row is flagged when the plan is written.
         except ValidationFailed as exc:
+            result.unreadable.add(contact_id)
             result.failures.append(
                 {
                     "outcome": "failed",

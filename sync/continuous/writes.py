@@ -39,11 +39,29 @@ def write_changes_plan(run: SyncRun, changes: ChangesPulled) -> None:
             Q(qbo_id__in=known_qbo) | Q(lacrm_id__in=known_lacrm)
         )
     )
+    ledger = _without_unreadable(ledger, changes)
     write_contact_plan(run, pulled, ledger=ledger)
     counts: dict[str, int] = {}
     for e in entries:
         counts[e["outcome"]] = counts.get(e["outcome"], 0) + 1
     log_entries(run, entries, **counts)
+
+
+def _without_unreadable(ledger: list[ContactLink], changes: ChangesPulled) -> list[ContactLink]:
+    """A pair whose LACRM contact could not be read sits this run out, both records with it:
+    planning would take the contact for deleted, or the customer for a new one."""
+    if not changes.unreadable:
+        return ledger
+    kept = []
+    for row in ledger:
+        if row.lacrm_id in changes.unreadable:
+            changes.pulled.qbo.pop(row.qbo_id or "", None)
+            changes.pulled.skipped = [
+                (r, why) for r, why in changes.pulled.skipped if r.id != row.qbo_id
+            ]
+        else:
+            kept.append(row)
+    return kept
 
 
 def _drop_linked_candidates(workspace, changes: ChangesPulled) -> None:
