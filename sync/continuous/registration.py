@@ -48,7 +48,17 @@ def register() -> None:
             order=50,
         )
     )
-    outcomes.register(outcomes.Outcome("catch_up", "Catch-up", outcomes.SUCCEEDED))
+    outcomes.register(
+        outcomes.Outcome(
+            "catch_up",
+            "Catch-up",
+            outcomes.SUCCEEDED,
+            help=(
+                "Continuous sync missed changes for longer than QuickBooks keeps them (30 days), "
+                "so this full sync catches up instead."
+            ),
+        )
+    )
     changes.register_sink(_sink)
     changes.register_mode(_is_continuous)
     webhook_verified.connect(_webhook_verified, dispatch_uid="continuous-webhook-verified")

@@ -40,12 +40,17 @@ def test_every_view_requires_login(client, method, name):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("method", "name"), NAMES)
-def test_a_user_without_a_workspace_gets_404(client, method, name):
+def test_a_user_without_a_workspace_gets_the_no_workspace_page(client, method, name):
+    """Not a bare 404 (issue 16): the page says what to do, and nothing is connected."""
     from accounts.models import User
+    from integrations.models import LacrmConnection, QuickBooksConnection
 
     loner = User.objects.create_user("loner@example.com", "correct-horse-battery-staple")
     client.force_login(loner)
-    assert getattr(client, method)(reverse(f"integrations:{name}")).status_code == 404
+    response = getattr(client, method)(reverse(f"integrations:{name}"))
+    assert response.status_code == 200
+    assert "This account has no workspace" in response.content.decode()
+    assert not QuickBooksConnection.objects.exists() and not LacrmConnection.objects.exists()
 
 
 @pytest.mark.django_db
