@@ -52,8 +52,14 @@ class ContactSystem(Protocol):
         """Contacts an interrupted create of ``record`` could have made (the outbox's adopt
         search)."""
 
-    def update_contact(self, contact_id: str, changes: dict[str, Any]) -> ContactRecord | None:
-        """Write field changes (``sync.fields.rules`` builds them for each system)."""
+    def update_contact(
+        self, contact_id: str, changes: dict[str, Any], version: str = ""
+    ) -> ContactRecord | None:
+        """Write field changes (``sync.fields.rules`` builds them for each system).
+
+        ``version``: the record's version as the caller read it (QuickBooks' SyncToken), so the
+        write needs no read first; a stale one costs a read and one retry. Systems without
+        versions ignore it."""
 
     def get_contacts(self, contact_ids: Sequence[str]) -> list[ContactRecord]:
         """The records with these ids that still exist (inactive ones too)."""

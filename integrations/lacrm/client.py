@@ -358,8 +358,8 @@ class LacrmClient(RemovalCalls, WebhookCalls):
         terms = record.primary_email or record.name
         return self.search_contacts(terms) if terms else []
 
-    def update_contact(self, contact_id: str, changes: dict) -> None:
-        self.edit_contact(contact_id, changes)
+    def update_contact(self, contact_id: str, changes: dict, version: str = "") -> None:
+        self.edit_contact(contact_id, changes)  # LACRM contacts carry no version.
 
 
 def _not_sent(error: IntegrationError) -> bool:

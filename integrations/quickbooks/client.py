@@ -308,16 +308,19 @@ class QuickBooksClient:
 
     # --- updates --------------------------------------------------------------------------------
 
-    def update_customer(self, customer_id: str, changes: dict) -> ContactRecord:
-        """Sparse-update the given neutral fields; on a stale SyncToken re-read and retry once."""
+    def update_customer(self, customer_id: str, changes: dict, version: str = "") -> ContactRecord:
+        """Sparse-update the given neutral fields at SyncToken ``version`` (the customer as the
+        caller last read it: no read is spent, and reads are metered) or, without one, at a
+        freshly read SyncToken; on a stale SyncToken re-read and retry once."""
         sparse, notes = mapping.changes_to_sparse(changes)
         if notes:
             logger.info(
                 "QBO customer %s update: %s value(s) adjusted to fit", customer_id, len(notes)
             )
         for attempt in range(2):
-            current = self._get_customer_raw(customer_id)
-            body = {"Id": customer_id, "SyncToken": current["SyncToken"], "sparse": True, **sparse}
+            token = version if attempt == 0 and version else ""
+            token = token or self._get_customer_raw(customer_id)["SyncToken"]
+            body = {"Id": customer_id, "SyncToken": token, "sparse": True, **sparse}
             digest = hashlib.sha256(
                 json.dumps(body, sort_keys=True, default=str).encode("utf-8")
             ).hexdigest()
@@ -327,6 +330,7 @@ class QuickBooksClient:
                 )
             except StaleObject:
                 if attempt == 0:
+                    version = ""  # Edited since it was read: read it now and try once more.
                     continue
                 raise
             return mapping.customer_to_record(response["Customer"])
@@ -356,8 +360,8 @@ class QuickBooksClient:
     def create_contacts(self, items: Sequence[tuple[str, ContactRecord]]) -> list[CreateResult]:
         return self.create_customers(items)
 
-    def update_contact(self, contact_id: str, changes: dict) -> ContactRecord:
-        return self.update_customer(contact_id, changes)
+    def update_contact(self, contact_id: str, changes: dict, version: str = "") -> ContactRecord:
+        return self.update_customer(contact_id, changes, version)
 
     # What ``retire_contact`` does here: QuickBooks cannot delete customers.
     retires_by = "deactivate"

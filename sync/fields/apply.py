@@ -1,6 +1,7 @@
 """Update Linked Records against the two systems: read the linked records, write one pair.
 
-QuickBooks gets a sparse update on a freshly read SyncToken; LACRM an EditContact whose lists
+QuickBooks gets a sparse update at the SyncToken the pair was planned from (no read first;
+a stale one costs a read and one retry); LACRM an EditContact whose lists
 are merged into the contact as it is *now*, so its other phones/emails survive.
 """
 
@@ -47,7 +48,9 @@ def apply_pair_update(
             continue
         try:
             if target == QBO:
-                record = qbo_client().update_contact(update.qbo_id, rules.qbo_changes(changes))
+                record = qbo_client().update_contact(
+                    update.qbo_id, rules.qbo_changes(changes), update.qbo_version
+                )
                 if update.system_of_record == QBO:
                     # Filling the system of record: agree on the value as QuickBooks stored it
                     # (cut to its limits), or the next run would see a "change" and copy it back.

@@ -33,6 +33,9 @@ class PairUpdate:
     notes: list[str] = field(default_factory=list)
     names: dict = field(default_factory=dict)
     emails: dict = field(default_factory=dict)
+    # The QuickBooks customer's SyncToken as planned from: the update is sent at it, so no read
+    # is spent first (reads are metered); a customer edited since costs one read and a retry.
+    qbo_version: str = ""
 
     @property
     def has_changes(self) -> bool:
@@ -138,6 +141,7 @@ def plan_updates(
             notes=plan.notes,
             names={QBO: qbo.name[:500], LACRM: lacrm.name[:500]},
             emails={QBO: qbo.primary_email[:254], LACRM: lacrm.primary_email[:254]},
+            qbo_version=qbo.sync_token,
         )
         if update.has_changes or update.snapshot_changed or update.notes:
             result.updates.append(update)

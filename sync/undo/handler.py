@@ -232,7 +232,9 @@ class UndoHandler:
         self._intend(item)
         client = registry.client(run.workspace, step.system)
         if step.system == QBO:
-            client.update_contact(step.record_id, rules.qbo_changes(back))
+            client.update_contact(
+                step.record_id, rules.qbo_changes(back), getattr(now, "sync_token", "")
+            )
         else:
             client.update_contact(step.record_id, rules.lacrm_fields(now, back))
         self._finish(run, item, fresh, "restored", restore_reason(fresh))

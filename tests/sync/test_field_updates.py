@@ -96,8 +96,9 @@ def lacrm_edits(cw):
     )
 
 
-def run_here(workspace) -> SyncRun:
-    """Plan and process a field-update run in this process, the way the batch tasks do."""
+def run_here(workspace, after_plan=None) -> SyncRun:
+    """Plan and process a field-update run in this process, the way the batch tasks do;
+    ``after_plan()`` runs between the plan and the first batch."""
     run = SyncRun.objects.create(
         workspace=workspace, kind=SyncRun.Kind.FIELD_UPDATES, status=SyncRun.Status.RUNNING
     )
@@ -105,6 +106,8 @@ def run_here(workspace) -> SyncRun:
     pulled = handler.pull(run, ctx)
     with transaction.atomic():
         handler.write_plan(run, pulled)
+    if after_plan is not None:
+        after_plan()
     while True:
         items = list(
             SyncWorkItem.objects.filter(run=run, state=SyncWorkItem.State.PENDING).order_by("seq")[
@@ -394,6 +397,48 @@ def test_a_customer_changed_after_the_preview_is_updated_with_a_fresh_sync_token
     assert customer(cw, ivy_q).websites == ("ivy.example",)
     assert customer(cw, ivy_q).notes == "changed in QuickBooks after the preview"
     assert qbo_posts(cw, status=400).count() == 0
+
+
+def customer_reads(cw):
+    """GETs of single customers (reads are metered by Intuit; queries are counted apart)."""
+    return SandboxCall.objects.filter(system="qbo", account=cw.realm_id, operation="GET customer")
+
+
+def test_the_update_is_sent_at_the_sync_token_it_was_planned_from_without_a_read(
+    connected_workspace_empty,
+):
+    cw = connected_workspace_empty
+    jo_q = add_customer(cw, "Jo", "Vale")
+    jo_l = add_contact(cw, "Jo Vale", Website=[{"Text": "jo.example"}])
+    link(cw, jo_q, jo_l)
+
+    run = run_here(cw.workspace)
+
+    assert run.updated == 1 and run.failed == 0
+    assert qbo_posts(cw, status=200).count() == 1
+    # The plan's query read the customer; the update spent no read of its own.
+    assert customer_reads(cw).count() == 0
+    assert customer(cw, jo_q).websites == ("jo.example",)
+
+
+def test_a_customer_edited_between_plan_and_update_costs_one_read_and_one_retry(
+    connected_workspace_empty,
+):
+    cw = connected_workspace_empty
+    kit_q = add_customer(cw, "Kit", "Lane")
+    kit_l = add_contact(cw, "Kit Lane", Website=[{"Text": "kit.example"}])
+    link(cw, kit_q, kit_l)
+
+    run = run_here(
+        cw.workspace, after_plan=lambda: edit_customer(cw, kit_q, Notes="edited meanwhile")
+    )
+
+    assert run.updated == 1 and run.failed == 0
+    # Refused as stale at the planned SyncToken, then read once and sent again.
+    assert qbo_posts(cw, status=400).count() == 1 and qbo_posts(cw, status=200).count() == 1
+    assert customer_reads(cw).count() == 1
+    kit_now = customer(cw, kit_q)
+    assert kit_now.websites == ("kit.example",) and kit_now.notes == "edited meanwhile"
 
 
 def test_email_is_kept_in_step_only_when_the_workspace_enables_it(connected_workspace_empty):
