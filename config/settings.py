@@ -307,13 +307,13 @@ QBO_REQUESTS_PER_MINUTE = env_int("QBO_REQUESTS_PER_MINUTE", 500)
 QBO_MAX_IN_FLIGHT = env_int("QBO_MAX_IN_FLIGHT", 10)
 QBO_BATCHES_PER_MINUTE = env_int("QBO_BATCHES_PER_MINUTE", 40)
 LACRM_REQUESTS_PER_MINUTE = env_int("LACRM_REQUESTS_PER_MINUTE", 300)
-# Continuous sync (sync.continuous). The verifier token is the Intuit app's webhook secret (its
-# "Webhooks" page); it signs every delivery and is never logged.
+# Continuous sync: the verifier token is the Intuit app's webhook secret (never logged).
 QBO_WEBHOOK_VERIFIER_TOKEN = env_str(
     "QBO_WEBHOOK_VERIFIER_TOKEN", "" if PRODUCTION else "sandbox-webhook-verifier-token"
 )
-# Intuit's Builder tier: read/query calls a month for the whole app, across all customers.
+# Intuit's Builder tier: reads a month for the whole app; changes wait this long to share a read.
 QBO_MONTHLY_READ_BUDGET = env_int("QBO_MONTHLY_READ_BUDGET", 500000)
+SYNC_CHANGES_WINDOW_SECONDS = env_int("SYNC_CHANGES_WINDOW_SECONDS", 300)
 # Where the built-in QuickBooks sends webhooks (empty: SITE_URL + our endpoint); format: admin.
 SANDBOX_QBO_WEBHOOK_URL = env_str("SANDBOX_QBO_WEBHOOK_URL", "")
 # Retries of transient errors (429, 5xx, timeouts): tries, then exponential back-off with jitter.

@@ -68,6 +68,14 @@ def _test_code_sees_every_workspace():
 
 
 @pytest.fixture(autouse=True)
+def _changes_apply_at_once(settings):
+    """Announced changes start their run at once (production gathers them for a window, see
+    ``sync.continuous.budget``); the tests of the window set it themselves. The worker
+    processes get the same value (``tests.fixtures_worker``)."""
+    settings.SYNC_CHANGES_WINDOW_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Start every test with an empty cache (allauth's rate-limit buckets live there)."""
     import redis

@@ -98,6 +98,7 @@ def _worker_env() -> dict[str, str]:
         QBO_CLIENT_SECRET=settings.QBO_CLIENT_SECRET,
         FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
         SYNC_STALE_AFTER_SECONDS=str(settings.SYNC_STALE_AFTER_SECONDS),
+        SYNC_CHANGES_WINDOW_SECONDS=str(settings.SYNC_CHANGES_WINDOW_SECONDS),
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -3,8 +3,8 @@
 Edits: ``GetContacts`` sorted by ``LastUpdate``, newest first, ``PAGE_SIZE`` per call, read until
 the cursor (the newest ``LastUpdate`` the previous poll handed on) is reached. A quiet account
 costs one call per poll; N edits since the last poll cost about N / PAGE_SIZE + 1 calls. The
-first poll of a workspace only sets the cursor (one call): what changed before it is the full
-sync's business. A record whose ``DateCreated`` equals its ``LastUpdate`` is reported as
+first poll of a workspace only sets the cursor (normally one call): what changed before it is
+the full sync's business. A record whose ``DateCreated`` equals its ``LastUpdate`` is reported as
 "created" with the webhook's event id, so the intake drops whichever of the two comes second.
 
 Deletions: LACRM's list never shows a deleted record, so at most once per
@@ -142,15 +142,19 @@ def poll_edits(
 def _edits(client, state: LacrmEditCursor, result: PollResult, page_size: int):
     """Read newest first until the cursor; returns the new cursor and the ids at it.
 
-    Without a cursor (the first poll) one page is read, to set one at its newest second. (Were
-    more records than a page updated in that very second, the ones not read come up once as
-    edits on the next poll: a few extra reads, never a missed edit.)
+    Without a cursor (the first poll) the newest second is read, to set the cursor there with
+    every id at it (one call, unless more than a page share that second).
+
+    LACRM's times are whole seconds, so the cursor's own second is always read through: a
+    contact handed on already may be listed ahead of another edited later in that same second.
+    A quiet poll costs one call (more only while the cursor sits on a second that a bulk import
+    filled, until the next edit moves it on).
     """
     seen_at_cursor = set(state.ids_at_cursor or [])
     newest: datetime | None = None
     ids_at_newest: list[str] = []
     result.baseline = state.cursor is None
-    for read, contact in enumerate(client.iter_recently_updated(page_size), start=1):
+    for contact in client.iter_recently_updated(page_size):
         contact_id = str(contact.get("ContactId") or "")
         updated = _moment(contact.get("LastUpdate"))
         if not contact_id or updated is None:
@@ -159,11 +163,15 @@ def _edits(client, state: LacrmEditCursor, result: PollResult, page_size: int):
         if updated == newest:
             ids_at_newest.append(contact_id)
         if result.baseline:
-            if updated < newest or read >= page_size:
+            if updated < newest:
                 break
             continue
-        if updated < state.cursor or (updated == state.cursor and contact_id in seen_at_cursor):
+        if updated < state.cursor:
             break
+        if updated == state.cursor and contact_id in seen_at_cursor:
+            # Handed on already. Keep reading: LACRM's times are whole seconds, so another
+            # contact edited in that same second may come after it.
+            continue
         result.changes.append(_edit(contact, contact_id, updated))
         result.edits += 1
     if newest is not None and newest == state.cursor:

@@ -9,13 +9,22 @@ this module says what the counts mean:
 - at 95 % the continuous catch-up (CDC) stops too; webhooks still arrive and are applied with
   one query per changes run;
 - a user's own click always works; the dashboard says what it will cost.
+
+The changes window (``changes_window``) is what keeps continuous sync affordable: a changes run
+costs about one read however many changes it carries (one ``Id IN (…)`` query), so announced
+changes wait up to ``SYNC_CHANGES_WINDOW_SECONDS`` (default 5 minutes) to share a run: at most
+``86,400 / window`` runs a day per tenant, however busy it is. When the install's reads are on
+course to pass ``WARN_AT`` of the month's budget, the window widens in proportion (up to
+``MAX_WINDOW``), so a month of many tenants slows down instead of going offline.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from integrations import metering
 from integrations.records import QBO
@@ -25,6 +34,10 @@ FULL_PULLS_STOP_AT = 0.80
 CATCH_UP_STOPS_AT = 0.95
 FULL, CATCH_UP = "full", "catch_up"
 LIMITS = {FULL: FULL_PULLS_STOP_AT, CATCH_UP: CATCH_UP_STOPS_AT}
+# The widest the changes window gets: the CDC catch-up's own interval.
+MAX_WINDOW = timedelta(hours=6).total_seconds()
+# Before a day of the month has passed, the month's course is judged as if one had.
+MIN_ELAPSED = timedelta(days=1).total_seconds()
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,29 @@ def scheduled_allowed(work: str) -> str:
             f"{'full pulls' if work == FULL else 'catch-ups'} wait for next month"
         )
     return ""
+
+
+def month_elapsed(now: datetime) -> tuple[float, float]:
+    """Seconds of the current (UTC) month gone, and its length."""
+    now = now.astimezone(UTC)
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    return (now - start).total_seconds(), (end - start).total_seconds()
+
+
+def projected_share(current: Usage, now: datetime | None = None) -> float:
+    """The share of the budget the month ends at if reads go on as they have so far."""
+    elapsed, length = month_elapsed(now or timezone.now())
+    return current.share * length / max(elapsed, MIN_ELAPSED)
+
+
+def changes_window(now: datetime | None = None) -> float:
+    """Seconds announced changes wait to share one changes run (see the module's docstring)."""
+    base = float(settings.SYNC_CHANGES_WINDOW_SECONDS)
+    if base <= 0:
+        return 0.0
+    course = projected_share(usage(), now) / WARN_AT
+    return min(MAX_WINDOW, base * max(1.0, course))
 
 
 def full_pull_reads(customers: int) -> int:

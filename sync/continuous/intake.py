@@ -10,10 +10,12 @@
 
 It stores the changes — a change with an ``event_id`` is stored once per (workspace, source,
 event_id), so a redelivered event is a no-op — and, in a workspace set to keep in step
-continuously, makes sure a ``changes`` run will apply them: it starts one unless a run of that
-kind is queued and not yet planned (which will claim them when it plans) or another run is
-active (then ``drain_pending``, on the beat, starts it afterwards). Elsewhere the changes wait
-for the dashboard's *Apply changes*. It makes no API call, so a webhook view answers at once.
+continuously, makes sure a ``changes`` run will apply them: it starts one — planning after the
+changes window (``gather_for``), so a burst of changes shares one run and one QuickBooks read —
+unless a run of that kind is queued and not yet planned (which will claim them when it plans)
+or another run is active (then ``drain_pending``, on the beat, starts it afterwards).
+Elsewhere the changes wait for the dashboard's *Apply changes*. It makes no API call, so a
+webhook view answers at once.
 
 Providers in ``integrations`` cannot import this module (``sync`` sits above them): they call
 ``integrations.changes.deliver``, whose sink ``sync.continuous.registration`` registers.
@@ -28,6 +30,7 @@ from django.utils import timezone
 
 from accounts.scoping import scope, scopes_disabled
 from integrations.changes import Change
+from sync.continuous import budget
 from sync.continuous.models import ChangeEvent, ContinuousState
 from sync.models import SyncRun, SyncSettings
 from sync.runs import active_run, connection_problems, start_run
@@ -88,8 +91,23 @@ def ensure_changes_run(workspace) -> SyncRun | None:
     if problems:
         logger.info("changes of workspace %s wait: %s", workspace.pk, problems[0])
         return None
-    run, created = start_run(workspace, KIND, trigger=SyncRun.Trigger.SCHEDULE)
+    run, created = start_run(
+        workspace, KIND, trigger=SyncRun.Trigger.SCHEDULE, delay=gather_for(workspace)
+    )
     return run if created else None
+
+
+def gather_for(workspace) -> float:
+    """Seconds the next changes run waits, so that changes arriving meanwhile share its one
+    QuickBooks read: the changes window (``budget.changes_window``) counted from the oldest
+    change waiting, so changes that already waited (a run was busy) go at once."""
+    window = budget.changes_window()
+    if window <= 0:
+        return 0.0
+    oldest = pending(workspace).order_by("received_at").values_list("received_at", flat=True)
+    first = oldest.first()
+    waited = (timezone.now() - first).total_seconds() if first else 0.0
+    return max(0.0, window - waited)
 
 
 def keeps_in_step(workspace) -> bool:

@@ -18,13 +18,15 @@ RECOVER_STALE_RUNS = "sync.recover_stale_runs"
 START_SCHEDULED_SYNCS = "sync.start_scheduled_syncs"
 
 
-def _send(name: str, args: list, workspace_id) -> None:
+def _send(name: str, args: list, workspace_id, countdown: float = 0) -> None:
     kwargs = {"workspace_id": str(workspace_id)}
-    transaction.on_commit(lambda: current_app.send_task(name, args=args, kwargs=kwargs))
+    options = {"countdown": countdown} if countdown > 0 else {}
+    transaction.on_commit(lambda: current_app.send_task(name, args=args, kwargs=kwargs, **options))
 
 
-def enqueue_plan(run) -> None:
-    _send(PLAN_RUN, [str(run.id)], run.workspace_id)
+def enqueue_plan(run, countdown: float = 0) -> None:
+    """Plan ``run`` now, or ``countdown`` seconds from now (a changes run gathering changes)."""
+    _send(PLAN_RUN, [str(run.id)], run.workspace_id, countdown)
 
 
 def enqueue_batch(run, batch_no: int) -> None:

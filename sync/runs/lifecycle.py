@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
@@ -58,24 +59,35 @@ def start_run(
     user=None,
     trigger: str = SyncRun.Trigger.USER,
     retry_of: SyncRun | None = None,
+    delay: float = 0,
 ) -> tuple[SyncRun, bool]:
     """Queue a run unless one is active (the database constraint decides races).
 
     Returns ``(run, created)``; when a run is already active it is returned with ``False``.
     ``retry_of``: the finished run whose failed items this one retries (``sync.retry``).
+    ``delay``: seconds before it plans (a changes run gathering what else arrives meanwhile);
+    its heartbeat is set to when it is due, so stale-run recovery does not plan it early.
     """
     kinds.get(kind)  # An unknown kind is a programming error, raised before anything is written.
+    due = timezone.now() + timedelta(seconds=delay) if delay > 0 else None
     try:
         with transaction.atomic():
             run = SyncRun.objects.create(
-                workspace=workspace, kind=kind, started_by=user, trigger=trigger, retry_of=retry_of
+                workspace=workspace,
+                kind=kind,
+                started_by=user,
+                trigger=trigger,
+                retry_of=retry_of,
+                heartbeat_at=due,
             )
     except IntegrityError:
         existing = active_run(workspace)
         if existing is None:  # It finished between our insert and this read; try once more.
-            return start_run(workspace, kind, user=user, trigger=trigger, retry_of=retry_of)
+            return start_run(
+                workspace, kind, user=user, trigger=trigger, retry_of=retry_of, delay=delay
+            )
         return existing, False
-    dispatch.enqueue_plan(run)
+    dispatch.enqueue_plan(run, countdown=delay)
     logger.info("run %s (%s) queued for workspace %s", run.id, kind, workspace.id)
     return run, True
 

@@ -48,10 +48,13 @@ def _old_contacts(cw, count: int) -> list[str]:
         cw.lacrm_account,
         [{"Name": f"Old Timer{i:03d}", "Email": [f"old{i}@example.com"]} for i in range(count)],
     )
-    long_ago = timezone.now() - timedelta(hours=2)
-    rows = SandboxLacrmContact.objects.filter(account=cw.lacrm_account)
-    rows.update(created_at=long_ago, updated_at=long_ago)
-    return list(rows.order_by("id").values_list("uid", flat=True))
+    long_ago = timezone.now().replace(microsecond=0) - timedelta(hours=2)
+    rows = SandboxLacrmContact.objects.filter(account=cw.lacrm_account).order_by("id")
+    ids = list(rows.values_list("uid", flat=True))
+    for age, uid in enumerate(ids):  # One a second, the newest first.
+        moment = long_ago - timedelta(seconds=age)
+        rows.filter(uid=uid).update(created_at=moment, updated_at=moment)
+    return ids
 
 
 def _apply_queued(cw) -> SyncRun:
@@ -98,9 +101,37 @@ def test_the_poll_pages_newest_first_and_stops_at_the_cursor(connected_workspace
     assert stored.get(record_id=newcomer).event_id == f"lacrm:Contact.Create:{newcomer}"
 
     before = _gets(cw)
-    quiet = polling.poll_edits(ws, page_size=2)
+    # A quiet poll reads through the cursor's second (the four edits above may share it): at
+    # the default page size that is one call.
+    quiet = polling.poll_edits(ws)
     assert quiet.changes == [] and quiet.calls == 1 and _gets(cw) - before == 1
     assert stored.count() == 4
+    purge_broker()
+
+
+def test_an_edit_in_the_cursors_own_second_is_found_after_one_already_handed_on(
+    connected_workspace_empty,
+):
+    cw = connected_workspace_empty
+    ws = cw.workspace
+    first, second = _old_contacts(cw, 5)[:2]
+    contacts = SandboxLacrmContact.objects.filter(account=cw.lacrm_account)
+    moment = timezone.now().replace(microsecond=0) - timedelta(seconds=30)
+    contacts.filter(uid=first).update(updated_at=moment + timedelta(milliseconds=200))
+    baseline = polling.poll_edits(ws, page_size=2)
+    assert baseline.baseline
+    assert LacrmEditCursor.objects.get(workspace=ws).ids_at_cursor == [first]
+    # Later in that same second: the second contact is edited, then the first once more, so
+    # the first (already handed on) is listed ahead of the new edit.
+    contacts.filter(uid=second).update(updated_at=moment + timedelta(milliseconds=500))
+    contacts.filter(uid=first).update(updated_at=moment + timedelta(milliseconds=800))
+
+    found = polling.poll_edits(ws, page_size=2)
+
+    assert [c.record_id for c in found.changes] == [second]
+    assert sorted(LacrmEditCursor.objects.get(workspace=ws).ids_at_cursor) == sorted(
+        [first, second]
+    )
     purge_broker()
 
 
