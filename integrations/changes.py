@@ -84,6 +84,21 @@ def is_continuous(workspace) -> bool:
     return any(answer(workspace) for answer in _MODE)
 
 
+# Told when a workspace starts or stops keeping in step continuously (the sync app's settings
+# page calls ``mode_changed``): a provider registers or removes what only continuous mode needs.
+_MODE_LISTENERS: list[Callable[[object, bool], None]] = []
+
+
+def on_mode_change(listener: Callable[[object, bool], None]) -> None:
+    if listener not in _MODE_LISTENERS:
+        _MODE_LISTENERS.append(listener)
+
+
+def mode_changed(workspace, continuous: bool) -> None:
+    for listener in _MODE_LISTENERS:
+        listener(workspace, continuous)
+
+
 class CatchUpTooOld(Exception):
     """The cursor is older than the system's change feed reaches back: do one full pull."""
 

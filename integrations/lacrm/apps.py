@@ -9,7 +9,7 @@ class LacrmConfig(AppConfig):
 
     def ready(self) -> None:
         from integrations import changes, registry
-        from integrations.lacrm import connection, links, polling, views, webhooks
+        from integrations.lacrm import connection, links, polling, tasks, views, webhooks
 
         registry.register(
             registry.Provider(
@@ -28,3 +28,5 @@ class LacrmConfig(AppConfig):
         )
         polling.register()
         changes.register_status("LACRM webhook", webhooks.dashboard_line)
+        changes.register_status("LACRM edit check", polling.dashboard_line)
+        changes.on_mode_change(tasks.mode_changed)

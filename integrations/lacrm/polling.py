@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from integrations import changes
 from integrations.errors import IntegrationError
-from integrations.lacrm.models import LacrmEditCursor
+from integrations.lacrm.models import DEFAULT_POLL_MINUTES, LacrmEditCursor
 from integrations.lacrm.webhooks import ensure_webhook
 from integrations.lacrm.webhooks import event_id as created_event_id
 from integrations.records import LACRM
@@ -218,3 +218,21 @@ def _deletions(client, linked: list[str], result: PollResult) -> None:
 def register() -> None:
     """Offer the poller to the sync app (``integrations.changes``)."""
     changes.register_poller(LACRM, poll_edits)
+
+
+def dashboard_line(workspace) -> str:
+    """The dashboard's "LACRM edit check" line: when, how often (the workspace's own
+    interval), and what the last check found."""
+    from django.contrib.humanize.templatetags.humanize import naturaltime
+
+    state = LacrmEditCursor.objects.for_workspace(workspace).first()
+    every = state.interval_minutes if state else DEFAULT_POLL_MINUTES
+    if state is None or state.last_polled_at is None:
+        return f"not yet (every {every} minutes)"
+    line = f"{naturaltime(state.last_polled_at)} (every {every} minutes)"
+    if state.last_error:
+        return f"{line}; it failed: {state.last_error}"
+    found = state.last_changes
+    return f"{line}; found {found} change{'s' if found != 1 else ''} in {state.last_calls} call" + (
+        "s" if state.last_calls != 1 else ""
+    )

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 REGISTER_WEBHOOK = "lacrm.register_webhook"
 REMOVE_WEBHOOK = "lacrm.remove_webhook"
+ENSURE_WEBHOOK = "lacrm.ensure_webhook"
 
 
 def _workspace(workspace_pk):
@@ -34,3 +35,30 @@ def register_webhook(workspace_pk: str) -> str:
 @shared_task(name=REMOVE_WEBHOOK, base=WorkspaceTask)
 def remove_webhook(workspace_pk: str) -> bool:
     return webhooks.remove_webhook(_workspace(workspace_pk))
+
+
+@shared_task(name=ENSURE_WEBHOOK, base=WorkspaceTask)
+def ensure_webhook(workspace_pk: str) -> str:
+    """Register the webhook if continuous mode wants one and LACRM is connected."""
+    from integrations.lacrm.connection import lacrm_status
+
+    workspace = _workspace(workspace_pk)
+    if not lacrm_status(workspace).get("connected"):
+        return "not connected"
+    hook = webhooks.ensure_webhook(workspace)
+    return hook.state if hook is not None else "unchanged"
+
+
+def mode_changed(workspace, continuous: bool) -> None:
+    """Continuous mode on: register the webhook now (not at the next poll); off: delete it at
+    LACRM, so it stops sending what nobody applies. In the worker, after the settings commit."""
+    from celery import current_app
+    from django.db import transaction
+
+    name = ENSURE_WEBHOOK if continuous else REMOVE_WEBHOOK
+    workspace_pk = str(workspace.pk)
+    transaction.on_commit(
+        lambda: current_app.send_task(
+            name, args=[workspace_pk], kwargs={"workspace_id": workspace_pk}
+        )
+    )

@@ -6,6 +6,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
+
 from integrations import changes, metering
 from integrations.records import QBO
 from sync.continuous import budget
@@ -31,6 +33,10 @@ class Panel:
     last_poll_at: datetime | None
     full_pull_reads: int
     feeds: list[tuple[str, str]] = field(default_factory=list)
+    # The changes window (``budget.changes_window``) in whole minutes, and why it is wider.
+    window_minutes: int = 0
+    window_widened: bool = False
+    course_percent: int = 0
 
 
 def panel(workspace) -> Panel:
@@ -47,11 +53,14 @@ def panel(workspace) -> Panel:
             text = "unknown"
         if text:
             feeds.append((label, text))
+    usage = budget.usage(workspace)
+    window = budget.changes_window()
+    base = max(0, settings.SYNC_CHANGES_WINDOW_SECONDS)
     return Panel(
         mode=mode,
         mode_label=SyncSettings.Schedule(mode).label,
         continuous=mode == SyncSettings.Schedule.CONTINUOUS,
-        usage=budget.usage(workspace),
+        usage=usage,
         pending=pending(workspace).count(),
         summaries_due=SummaryRefresh.objects.for_workspace(workspace).count(),
         last_event_at=state.last_event_at,
@@ -61,6 +70,9 @@ def panel(workspace) -> Panel:
         last_poll_at=state.last_poll_at,
         full_pull_reads=budget.full_pull_reads(customers),
         feeds=feeds,
+        window_minutes=-(-int(window) // 60),
+        window_widened=window > base,
+        course_percent=int(budget.projected_share(usage) * 100),
     )
 
 

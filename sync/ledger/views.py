@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import owner_required
 from accounts.scoping import get_for_workspace, workspace_required
+from integrations import changes
 from integrations.errors import IntegrationError
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord
 from sync import searchterms, settings_sections
@@ -368,10 +369,15 @@ def sync_settings(request: HttpRequest) -> HttpResponse:
     form = SyncSettingsForm(data, instance=instance)
     sections = settings_sections.bound_forms(request.workspace, data)
     forms = [form, *(section_form for _, section_form in sections)]
+    was_continuous = instance.schedule == SyncSettings.Schedule.CONTINUOUS
     if request.method == "POST" and all([f.is_valid() for f in forms]):
         with transaction.atomic():
             for each in forms:
                 each.save()
+            continuous = form.instance.schedule == SyncSettings.Schedule.CONTINUOUS
+            if continuous != was_continuous:
+                # The LACRM webhook is registered, or deleted at LACRM, after this commits.
+                changes.mode_changed(request.workspace, continuous)
         messages.success(request, "Settings saved. They apply from the next sync.")
         return redirect("sync:settings")
     return render(

@@ -113,6 +113,34 @@ def test_dashboard_shows_keep_in_step_last_event_and_the_budget(alice_client, al
     purge_broker()
 
 
+def test_dashboard_says_how_often_lacrm_is_checked_and_how_long_changes_gather(
+    alice_client, alice, settings
+):
+    from integrations.lacrm.models import LacrmEditCursor
+
+    workspace = ws_of(alice)
+    SyncSettings.objects.create(workspace=workspace, schedule="continuous")
+    settings.SYNC_CHANGES_WINDOW_SECONDS = 300
+    settings.QBO_MONTHLY_READ_BUDGET = 100_000_000
+    LacrmEditCursor.objects.create(
+        workspace=workspace,
+        interval_minutes=30,
+        last_polled_at=timezone.now() - timedelta(minutes=4),
+        last_calls=1,
+        last_changes=2,
+    )
+    text = alice_client.get(reverse("dashboard")).content.decode()
+    assert "LACRM edit check" in text
+    assert "(every 30 minutes); found 2 changes in 1 call" in text
+    assert "every 15 minutes" not in text
+    assert "waits up to 5 minutes to share one QuickBooks read" in text
+    assert "widened" not in text
+    # Reads on course past the budget: the window widens, and the card says why.
+    spend(settings, 0.9)
+    text = alice_client.get(reverse("dashboard")).content.decode()
+    assert "widened: this month's reads are on course for" in text
+
+
 def test_an_outsider_sees_nothing_of_another_workspace(alice, bob_client):
     workspace = ws_of(alice)
     SyncSettings.objects.create(workspace=workspace, schedule="off")

@@ -62,3 +62,31 @@ def test_a_contact_created_in_lacrm_reaches_quickbooks_by_webhook(
     assert [(c.name, c.primary_email) for c in customers] == [("Hana Hook", "hana@example.com")]
     hook.refresh_from_db()
     assert hook.deliveries == 1
+
+
+@pytest.mark.worker
+def test_leaving_continuous_mode_deletes_the_webhook_at_lacrm_and_coming_back_registers_it(
+    connected_workspace_empty, celery_worker_process
+):
+    from django.urls import reverse
+
+    from integrations.sandbox.lacrm.models import SandboxLacrmWebhook
+    from tests.sync.test_settings_views import settings_data
+
+    cw = connected_workspace_empty
+    ws = cw.workspace
+    hook = webhooks.register_webhook(ws)
+    assert hook.state == LacrmWebhook.State.ACTIVE, hook.problem
+    at_lacrm = SandboxLacrmWebhook.objects.filter(account=cw.lacrm_account)
+    assert at_lacrm.count() == 1
+
+    response = cw.client.post(reverse("sync:settings"), settings_data(schedule="hourly"))
+    assert response.status_code == 302
+    wait_for(lambda: not at_lacrm.exists(), message="the webhook was left registered at LACRM")
+    wait_for(lambda: LacrmWebhook.objects.get(workspace=ws).state == LacrmWebhook.State.REMOVED)
+    assert not LacrmWebhook.objects.get(workspace=ws).removed_by_user
+
+    response = cw.client.post(reverse("sync:settings"), settings_data(schedule="continuous"))
+    assert response.status_code == 302
+    wait_for(lambda: LacrmWebhook.objects.get(workspace=ws).state == LacrmWebhook.State.ACTIVE)
+    assert at_lacrm.count() == 1
