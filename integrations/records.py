@@ -233,6 +233,7 @@ def _rare_field(position: int, default) -> property:
 for _position, _name in enumerate(_RARE_FIELDS):
     setattr(ContactRecord, _name, _rare_field(_position, _RARE_DEFAULTS[_position]))
 
+
 @dataclass(frozen=True, slots=True)
 class InvoiceRecord:
     """An invoice of a QBO customer; amounts are Decimal in the invoice's own currency."""

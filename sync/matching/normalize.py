@@ -302,13 +302,13 @@ def record_keys(record: ContactRecord) -> RecordKeys:
         person = normalize_person_name(record.first_name, "", record.last_name)
     is_company = not person
     company_text = record.company_name or (record.display_name if is_company else "")
-    phones = _NONE
-    if len(record.phones) == 1:
-        phone = record.phones[0]
+    phones, held = _NONE, record.phones  # Read once: a compact record makes it when read.
+    if len(held) == 1:
+        phone = held[0]
         digits = normalize_phone(phone.number) if phone.kind != "fax" else ""
         phones = (digits,) if digits else _NONE
-    elif record.phones:
-        found = {normalize_phone(p.number) for p in record.phones if p.kind != "fax"}
+    elif held:
+        found = {normalize_phone(p.number) for p in held if p.kind != "fax"}
         found.discard("")
         phones = tuple(sorted(found))
     company = normalize_company(company_text) if company_text else ""
