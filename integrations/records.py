@@ -16,8 +16,9 @@ LACRM = "lacrm"
 SYSTEM_NAMES = {QBO: "QuickBooks", LACRM: "Less Annoying CRM"}
 
 
-# Records are slotted: a pull of a million contacts a side holds two million of them (and their
-# phones) at once, and an instance ``__dict__`` costs about 300 bytes each.
+# Records are slotted (and ``ContactRecord`` compact, see there): a pull of a million contacts a
+# side holds two million of them (and their phones) at once, and an instance ``__dict__`` costs
+# about 300 bytes each.
 @dataclass(frozen=True, slots=True)
 class Phone:
     """One phone number; ``kind`` is one of work, mobile, home, fax, other."""
