@@ -106,7 +106,8 @@ class ContactRecord:
     of a million contacts a side holds two million of them at once while matching (issue 13):
     10 slots instead of 21 (112 bytes instead of 208); the rarely set fields share one tuple,
     absent when all are defaults; a display name equal to "first last" is not stored but derived;
-    a single "work" phone is held as its number and its ``Phone`` made when read.
+    a single "work" phone is held as its number and its ``Phone`` made when read, and a single
+    email as the bare string (``emails`` makes the tuple).
     """
 
     __slots__ = (
@@ -116,7 +117,7 @@ class ContactRecord:
         "first_name",
         "last_name",
         "company_name",
-        "emails",
+        "_emails",
         "_display",
         "_phones",
         "_rare",
@@ -156,7 +157,8 @@ class ContactRecord:
         put(self, "first_name", first_name)
         put(self, "last_name", last_name)
         put(self, "company_name", company_name)
-        put(self, "emails", emails)
+        one_email = type(emails) is tuple and len(emails) == 1 and type(emails[0]) is str
+        put(self, "_emails", emails[0] if one_email else emails)
         derived = display_name == _derived_display(first_name, last_name)
         put(self, "_display", None if derived else display_name)
         one_work_phone = (
@@ -174,6 +176,11 @@ class ContactRecord:
     def display_name(self) -> str:
         shown = self._display
         return _derived_display(self.first_name, self.last_name) if shown is None else shown
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        held = self._emails
+        return (held,) if type(held) is str else held
 
     @property
     def phones(self) -> tuple[Phone, ...]:

@@ -79,11 +79,17 @@ class RecordKeys:
     # each, and at a million records a side a one-element frozenset (216 bytes) against a tuple
     # (48 bytes; the empty tuple is shared) is most of the keys' memory. ``index.overlaps``
     # and ``index.shared_keys`` do what ``&`` did.
-    emails: tuple[str, ...]
+    # One email or phone (the common case) as the bare string, else a sorted tuple: read them
+    # through ``emails`` and ``phones``. A normal email is the record's own string, not a copy.
+    email_keys: str | tuple[str, ...]
     person_name: str
     company_name: str
-    # One phone's digits, or a sorted tuple of them: read it through ``phones``.
     phone_keys: str | tuple[str, ...]
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        held = self.email_keys
+        return (held,) if type(held) is str else held
 
     @property
     def phones(self) -> tuple[str, ...]:
@@ -329,6 +335,8 @@ def record_keys(record: ContactRecord) -> RecordKeys:
         found.discard("")
         phones = found.pop() if len(found) == 1 else tuple(sorted(found))
     company = normalize_company(company_text) if company_text else ""
-    emails = _emails(record.emails) if record.emails else _NONE
+    found_emails = record.emails
+    emails = _emails(found_emails) if found_emails else _NONE
+    emails = emails[0] if len(emails) == 1 else emails
     # Positional: measurably cheaper than keywords at a hundred thousand records.
     return RecordKeys(emails, person, company, phones)
