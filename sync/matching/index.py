@@ -41,6 +41,25 @@ def add_to_index(index: dict[str, list[int]], key: str, x: int) -> None:
         holders.append(x)
 
 
+def add_holder(index: dict[str, int | list[int]], key: str, x: int) -> None:
+    """Like ``add_to_index``, but a key's only holder is kept as the bare int, not a list: most
+    emails have one holder, and at a million records a side the one-element lists were 60 MB
+    of the planning peak. Read back with ``holders``."""
+    held = index.get(key)
+    if held is None:
+        index[key] = x
+    elif type(held) is int:
+        index[key] = [held, x]
+    else:
+        held.append(x)
+
+
+def holders(index: dict[str, int | list[int]], key: str) -> list[int]:
+    """The holders of ``key`` in an index built by ``add_holder``, in order."""
+    held = index[key]
+    return [held] if type(held) is int else held
+
+
 def name_index(keys_list, members, among=None) -> tuple[dict, dict]:
     """Person and company name keys (apart: a person never links to a company record)."""
     index: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})

@@ -69,19 +69,41 @@ class RecordKeys:
     ``person_name`` is ``""`` for a company record; ``company_name`` is the company record's own
     name, or a person's employer. ``phones`` are digits only, the last ten, at least seven long;
     fax numbers are left out (they are shared office lines, not a person's).
+
+    Four slots: a pass over a million records a side holds two million of these. ``is_company``
+    and ``name_key`` are derived, and a single phone (the common case) is held as its digits
+    rather than in a one-element tuple (48 bytes each); ``phones`` gives the tuple.
     """
 
     # Sorted, without repeats: tuples, not frozensets. Nearly every record has zero or one of
     # each, and at a million records a side a one-element frozenset (216 bytes) against a tuple
     # (48 bytes; the empty tuple is shared) is most of the keys' memory. ``index.overlaps``
     # and ``index.shared_keys`` do what ``&`` did.
-    emails: tuple[str, ...]
+    # One email or phone (the common case) as the bare string, else a sorted tuple: read them
+    # through ``emails`` and ``phones``. A normal email is the record's own string, not a copy.
+    email_keys: str | tuple[str, ...]
     person_name: str
     company_name: str
-    phones: tuple[str, ...]
-    is_company: bool
-    # What the name rule compares: the company name for a company, else the person name.
-    name_key: str
+    phone_keys: str | tuple[str, ...]
+
+    @property
+    def emails(self) -> tuple[str, ...]:
+        held = self.email_keys
+        return (held,) if type(held) is str else held
+
+    @property
+    def phones(self) -> tuple[str, ...]:
+        held = self.phone_keys
+        return (held,) if type(held) is str else held
+
+    @property
+    def is_company(self) -> bool:
+        return not self.person_name
+
+    @property
+    def name_key(self) -> str:
+        """What the name rule compares: the company name for a company, else the person name."""
+        return self.person_name or self.company_name
 
 
 def _fold_once(text: str) -> str:
@@ -302,18 +324,19 @@ def record_keys(record: ContactRecord) -> RecordKeys:
         person = normalize_person_name(record.first_name, "", record.last_name)
     is_company = not person
     company_text = record.company_name or (record.display_name if is_company else "")
-    phones = _NONE
-    if len(record.phones) == 1:
-        phone = record.phones[0]
-        digits = normalize_phone(phone.number) if phone.kind != "fax" else ""
-        phones = (digits,) if digits else _NONE
-    elif record.phones:
-        found = {normalize_phone(p.number) for p in record.phones if p.kind != "fax"}
+    phones: str | tuple[str, ...] = _NONE
+    held = record.phones  # Read once: a compact record makes the tuple when read.
+    if len(held) == 1:
+        phone = held[0]
+        phones = normalize_phone(phone.number) if phone.kind != "fax" else ""
+        phones = phones or _NONE
+    elif held:
+        found = {normalize_phone(p.number) for p in held if p.kind != "fax"}
         found.discard("")
-        phones = tuple(sorted(found))
+        phones = found.pop() if len(found) == 1 else tuple(sorted(found))
     company = normalize_company(company_text) if company_text else ""
-    emails = _emails(record.emails) if record.emails else _NONE
+    found_emails = record.emails
+    emails = _emails(found_emails) if found_emails else _NONE
+    emails = emails[0] if len(emails) == 1 else emails
     # Positional: measurably cheaper than keywords at a hundred thousand records.
-    return RecordKeys(
-        emails, person, company, phones, is_company, company if is_company else person
-    )
+    return RecordKeys(emails, person, company, phones)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from sync.matching.index import UnionFind, add_to_index, name_index, overlaps, shared_keys
+from sync.matching.index import (
+    UnionFind,
+    add_holder,
+    add_to_index,
+    holders,
+    name_index,
+    overlaps,
+    shared_keys,
+)
 from sync.matching.normalize import different_first_names
 from sync.matching.state import (
     COMPANY,
@@ -19,20 +27,20 @@ MAX_NOT_MATCHES_PER_NAME = 20
 
 
 def by_email(state: MatchState) -> None:
-    q_index: dict[str, list[int]] = {}
+    q_index: dict[str, int | list[int]] = {}
     for i, keys in enumerate(state.qbo_keys):
         for email in keys.emails:
-            add_to_index(q_index, email, i)
-    l_index: dict[str, list[int]] = {}
+            add_holder(q_index, email, i)
+    l_index: dict[str, int | list[int]] = {}
     for j, keys in enumerate(state.lacrm_keys):
         for email in keys.emails:
             if email in q_index:
-                add_to_index(l_index, email, j)
+                add_holder(l_index, email, j)
     groups = UnionFind()
     n, qk, lk = state.n, state.qbo_keys, state.lacrm_keys
     tangled: list[str] = []
-    for email, ls in l_index.items():
-        qs = q_index[email]
+    for email in l_index:
+        qs, ls = holders(q_index, email), holders(l_index, email)
         if len(qs) == 1 == len(ls) and len(qk[qs[0]].emails) == 1 == len(lk[ls[0]].emails):
             # By far the most common case: one record each, with no other email that could
             # tie them to more records. No grouping needed.
@@ -46,10 +54,10 @@ def by_email(state: MatchState) -> None:
     # The most widely shared email names the group in review reasons.
     label: dict[int, str] = {}
     for email in tangled:
-        root = groups.find(q_index[email][0])
-        held = len(q_index[email]) + len(l_index[email])
+        root = groups.find(holders(q_index, email)[0])
+        held = len(holders(q_index, email)) + len(holders(l_index, email))
         best = label.get(root)
-        if best is None or held > len(q_index[best]) + len(l_index[best]):
+        if best is None or held > len(holders(q_index, best)) + len(holders(l_index, best)):
             label[root] = email
     for members in groups.groups():
         qs = sorted(x for x in members if x < n)

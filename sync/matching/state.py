@@ -20,7 +20,8 @@ MATCH_BY_NAME, HOLD_FOR_REVIEW = "match_by_name", "hold_for_review"
 REJECTED_REASON = 'Marked "not a match" by a user'
 
 
-@dataclass(frozen=True)
+# Slotted: a million-record plan holds hundreds of thousands of links.
+@dataclass(frozen=True, slots=True)
 class Match:
     """A QuickBooks customer and an LACRM contact that are the same, and why."""
 
@@ -30,7 +31,7 @@ class Match:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Review:
     """Candidates a person has to decide about; none of them is linked or created meanwhile."""
 

@@ -6,12 +6,17 @@ set size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) belongs to this benchma
 figure includes the records themselves, and the delta is what planning added on top. Building
 the records is not timed.
 
-At 1,000,000 × 1,000,000 (40% overlap) on the 2-core development machine, 2026-12-02: peak
-1,950 MB, of which the records themselves are 1,388 MB (about 570 bytes each, deep: a slotted
-``ContactRecord`` is 192 bytes, its id, email, display name, phone and their tuples the rest) and
-planning adds 563 MB; before slotted records and tuple keys it was 3,021 MB (planning 1,165 MB),
-the same plan to the record. Under 1.5 GB needs a leaner record than ``ContactRecord`` for
-the pull (columns, or keys computed as pages arrive): planning alone is already well under it.
+At 1,000,000 × 1,000,000 (40% overlap) on the 2-core development machine, 2026-12-02, shared
+with three other sessions (load 1.5-5): peak 1,359 MB, records 895 MB, planning adds 464 MB,
+about 40 s CPU: run back to back under the same load, the code before these changes took 39 s.
+Before, peak 1,983 MB: records 1,420 MB (a 21-slot ``ContactRecord`` of 208 bytes, a display
+name string per person, a ``Phone`` and a tuple per phone) and planning 563 MB. What changed:
+``ContactRecord`` holds 10 slots (rare fields in one tuple, absent when all default; a display
+name equal to "first last" derived; one work phone and one email held bare), ``RecordKeys`` 4 slots
+(a single phone as its digits), ``Match`` / ``Review`` are slotted and the email index holds a
+lone holder as a bare int. Before slotted records and tuple keys it was 3,021 MB. Every change
+kept the plan the same to the record (links, reviews, creates, not-matches) and the quality
+figures of ``matching_quality`` unchanged.
 """
 
 from __future__ import annotations

@@ -279,7 +279,10 @@ def test_keys_hold_no_empty_email_and_share_an_already_normal_one():
     record = ContactRecord(
         system="qbo", id="6", first_name="Jo", last_name="Lee", emails=("jo@x.com",)
     )
-    assert record_keys(record).emails is record.emails  # no copy per record while planning
+    keys = record_keys(record)
+    assert keys.emails == ("jo@x.com",)
+    # No copy per record while planning: the keys hold the record's own string, bare.
+    assert keys.email_keys is record.emails[0]
 
 
 def test_overlaps_and_shared_keys_compare_sorted_key_tuples():
