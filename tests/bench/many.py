@@ -163,7 +163,17 @@ def _measure(stage, limits: Limits, tenants, customers, contacts, overlap, probe
             first_done = time.monotonic() - began
             shares = [r.processed / r.total if r.total else 0.0 for r in runs]
             fairness = min(shares) / max(shares) if max(shares) else 0.0
-        if not active or time.monotonic() - began > timeout:
+        if not active:
+            break
+        if time.monotonic() - began > timeout:
+            from sync.runs import request_stop
+
+            print(f"  ! {len(active)} runs still going after {timeout:.0f}s: stop requested")
+            for r in active:
+                request_stop(r)
+            if fairness is None:
+                shares = [r.processed / r.total if r.total else 0.0 for r in runs]
+                fairness = min(shares) / max(shares) if max(shares) else 0.0
             break
         if int(time.monotonic() - began) % 20 < 2:
             done = sum(r.processed for r in runs)
@@ -194,7 +204,8 @@ def _report(runs, limits, wall, first_done, fairness, cap, cpu, tag):
     )
     if fairness is not None:
         print(
-            f"  fairness: when the first run finished ({first_done:.0f}s), slowest/fastest tenant "
+            f"  fairness: when the first run finished ({first_done or wall:.0f}s), slowest/fastest "
+            "tenant "
             f"progress = {fairness:.2f} (target ≥ 0.5)"
         )
     busiest = max(cpu, key=cpu.get)
