@@ -28,6 +28,11 @@ from tests.bench.bounds import Limits, aggregate_rate, ratio
 from tests.bench.harness import Stage, install_sigterm_handler
 
 TICK = os.sysconf("SC_CLK_TCK")
+CONCURRENCY = [1]  # the worker's --concurrency, for the report
+SLOTS_NOTE = (
+    "one blocking call per worker slot: {n} slots at this latency serve at most {cap:.0f} "
+    "calls/min (a bound only if each slot makes one call at a time)"
+)
 
 
 def _tree_cpu(pid: int) -> float:
@@ -111,6 +116,7 @@ def run(
     probe_threads: int,
 ) -> None:
     install_sigterm_handler()
+    CONCURRENCY[0] = concurrency
     from tests.bench.sync_e2e import bench_limits, pacing_env, set_knobs
 
     tag = "" if real_limits else " [LOOSE LIMITS]"
@@ -211,4 +217,12 @@ def _report(runs, limits, wall, first_done, fairness, cap, cpu, tag):
     busiest = max(cpu, key=cpu.get)
     share = ", ".join(f"{k} {v:.0f}s ({v / wall:.0%} of one core)" for k, v in cpu.items())
     print(f"  CPU by process over the runs (2 cores, shared machine): {share}")
-    print(f"  busiest process: {busiest}")
+    print(f"  busiest process: {busiest} ({cpu[busiest] / wall:.0%} of one core)")
+    if limits.latency_s:
+        slots = SLOTS_NOTE.format(n=CONCURRENCY[0], cap=CONCURRENCY[0] * 60 / limits.latency_s)
+        print(f"  {slots}")
+        if cpu[busiest] / wall < 0.6:
+            print(
+                "  no process is CPU-bound: the runs wait on API calls in the worker's slots "
+                "(see the line above), not on CPU"
+            )
