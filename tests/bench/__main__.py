@@ -20,11 +20,17 @@ Parts:
 - ``sync``: Sync New Contacts end to end — a dedicated database (``<DATABASE_URL name>_bench``,
   dropped and re-created; or ``BENCH_DATABASE_URL``) and Redis db (``BENCH_REDIS_URL``, default
   db 15 on ``REDIS_URL``'s server, flushed), gunicorn serving the sandbox over HTTP, one real Celery
-  worker, ``sandbox_seed``-style data (default 5,000 + 5,000, 40% overlap), both connections made
+  worker, ``sandbox_seed``-style data (default 2,000 + 2,000, 40% overlap), both connections made
   for real. Prints contacts created per minute, API calls per created contact per system against
-  the minimum the APIs allow, and the share of run time spent outside API calls. Rate limits
-  (our pacing and the sandbox's) are loosened so it finishes quickly, and the output says so and
-  prints what the real limits imply; ``--real-limits`` keeps them (slow: 15+ minutes).
+  the minimum the APIs allow (``tests/bench/bounds.py``), the wall time against the rate-limit
+  bound with both sides in parallel, and the share of run time spent outside API calls. By
+  default the real limits (the settings in force: QBO 500 req/min, 40 batch calls/min; LACRM
+  pacing 300/min) and 150 ms sandbox latency; ``--loose-limits`` raises them for a quick run and
+  every figure's line then says LOOSE.
+- ``many``: ``--tenants`` (100) workspaces × ``--tenant-size`` (200) + 200 started at once on
+  one worker process (``--worker-concurrency``, 2): aggregate creates/min against the sum of
+  the tenants' limits and the sandbox's own measured capacity (``--probe-threads`` clients),
+  slowest/fastest tenant progress, CPU by process (``tests/bench/many.py``).
 - ``summaries``: the sync above, then Update Invoice Summaries on the same data: API calls by
   operation against ⌈open invoices/1000⌉ QBO queries + one LACRM call per note.
 
@@ -44,8 +50,8 @@ Parts:
 Sizes also come from the environment (``make bench BENCH_CUSTOMERS=20000``): ``BENCH_CUSTOMERS``,
 ``BENCH_CONTACTS``, ``BENCH_OVERLAP``, ``BENCH_MATCH_SIZE``, ``BENCH_QUALITY_SIZES``,
 ``BENCH_CLIENTS_READ``, ``BENCH_CLIENTS_CREATE``, ``BENCH_LOGS_ROWS``, ``BENCH_LOGS_REQUESTS``,
-``BENCH_LATENCY_MS`` (``--latency-ms``: sandbox latency per call in the sync parts, default 0),
-``BENCH_REAL_LIMITS=1``,
+``BENCH_LATENCY_MS`` (``--latency-ms``: sandbox latency per call in the sync parts, default 150),
+``BENCH_LOOSE_LIMITS=1`` (``--loose-limits``),
 ``BENCH_RUN_TIMEOUT`` (seconds a run may take, default 1800). Every part runs in its own
 process; the web server and the worker are stopped at the end, also on Ctrl-C or an error.
 Their logs stay in the printed temp folder.
@@ -64,7 +70,7 @@ from tests.bench.harness import install_sigterm_handler
 
 logger = logging.getLogger(__name__)
 
-PARTS = ("matching", "clients", "sync", "summaries", "logs", "preview", "continuous")
+PARTS = ("matching", "clients", "sync", "many", "summaries", "logs", "preview", "continuous")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -84,10 +90,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "parts",
         nargs="*",
         metavar="PART",
-        help="matching | clients | sync | summaries | logs | preview (all)",
+        help="matching | clients | sync | many | summaries | logs | preview | continuous (all)",
     )
-    parser.add_argument("--customers", type=int, default=_env_int("BENCH_CUSTOMERS", 5000))
-    parser.add_argument("--contacts", type=int, default=_env_int("BENCH_CONTACTS", 5000))
+    parser.add_argument("--customers", type=int, default=_env_int("BENCH_CUSTOMERS", 2000))
+    parser.add_argument("--contacts", type=int, default=_env_int("BENCH_CONTACTS", 2000))
     parser.add_argument("--overlap", type=float, default=_env_float("BENCH_OVERLAP", 0.4))
     parser.add_argument(
         "--match-size",
@@ -126,16 +132,36 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--latency-ms",
         type=int,
-        default=_env_int("BENCH_LATENCY_MS", 0),
-        help="sandbox latency knob for the sync parts (default 0: the sandbox's own speed)",
+        default=_env_int("BENCH_LATENCY_MS", 150),
+        help="sandbox latency per call in the sync parts (default 150 ms, a realistic API)",
+    )
+    parser.add_argument(
+        "--tenants",
+        type=int,
+        default=_env_int("BENCH_TENANTS", 100),
+        help="tenants started at once in the many part (each --tenant-size + --tenant-size)",
+    )
+    parser.add_argument("--tenant-size", type=int, default=_env_int("BENCH_TENANT_SIZE", 200))
+    parser.add_argument(
+        "--worker-concurrency",
+        type=int,
+        default=_env_int("BENCH_WORKER_CONCURRENCY", 2),
+        help="the many part's one worker process: --concurrency of its pool",
+    )
+    parser.add_argument("--probe-threads", type=int, default=_env_int("BENCH_PROBE_THREADS", 64))
+    parser.add_argument(
+        "--loose-limits",
+        action="store_true",
+        default=os.environ.get("BENCH_LOOSE_LIMITS", "") not in ("", "0"),
+        help="raise our pacing and the sandbox's limits for a quick run (figures say so)",
     )
     parser.add_argument(
         "--real-limits",
         action="store_true",
-        default=os.environ.get("BENCH_REAL_LIMITS", "") not in ("", "0"),
-        help="keep Intuit's limits and our LACRM pace in the sync parts (slow)",
+        help="the default; kept so older command lines still work",
     )
     args = parser.parse_args(argv)
+    args.real_limits = not args.loose_limits
     unknown = [p for p in args.parts if p not in PARTS]
     if unknown:
         parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
@@ -156,8 +182,12 @@ def _flags(args: argparse.Namespace) -> list[str]:
         f"--logs-requests={args.logs_requests}",
         f"--latency-ms={args.latency_ms}",
         f"--changes={args.changes}",
+        f"--tenants={args.tenants}",
+        f"--tenant-size={args.tenant_size}",
+        f"--worker-concurrency={args.worker_concurrency}",
+        f"--probe-threads={args.probe_threads}",
     ]
-    return [*flags, "--real-limits"] if args.real_limits else flags
+    return flags if args.real_limits else [*flags, "--loose-limits"]
 
 
 def run_part(part: str, args: argparse.Namespace) -> None:
@@ -191,6 +221,19 @@ def run_part(part: str, args: argparse.Namespace) -> None:
         from tests.bench import preview
 
         preview.run(args.preview_size, args.preview_size, args.overlap)
+    elif part == "many":
+        from tests.bench import many
+
+        many.run(
+            args.tenants,
+            args.tenant_size,
+            args.tenant_size,
+            args.overlap,
+            real_limits=args.real_limits,
+            latency_ms=args.latency_ms,
+            concurrency=args.worker_concurrency,
+            probe_threads=args.probe_threads,
+        )
     elif part == "continuous":
         from tests.bench import continuous
 

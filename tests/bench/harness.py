@@ -243,7 +243,7 @@ class Stage:
         web.start(self.env())
         self._wait(web, lambda: self._http_ok("/healthz"), "web server")
 
-    def start_worker(self) -> None:
+    def start_worker(self, concurrency: int = 1) -> None:
         worker = Child(
             "worker",
             [
@@ -254,7 +254,7 @@ class Stage:
                 "config",
                 "worker",
                 "--pool=prefork",
-                "--concurrency=1",
+                f"--concurrency={concurrency}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",

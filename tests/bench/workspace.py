@@ -44,15 +44,15 @@ class BenchWorkspace:
     seed_seconds: float
 
 
-def create_user():
+def create_user(email: str = EMAIL):
     """A verified user with their own workspace (allauth requires a verified email to log in)."""
     from allauth.account.models import EmailAddress
 
     from accounts.adapter import create_workspace_for
     from accounts.models import User
 
-    user = User.objects.create_user(EMAIL, PASSWORD)
-    EmailAddress.objects.create(user=user, email=EMAIL, verified=True, primary=True)
+    user = User.objects.create_user(email, PASSWORD)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     workspace = create_workspace_for(user, name="Bench")
     return user, workspace
 
@@ -86,7 +86,7 @@ def _hidden_fields(html: str) -> dict[str, str]:
     return {name: unescape(value) for name, value in _HIDDEN.findall(html)}
 
 
-def login(site_url: str) -> requests.Session:
+def login(site_url: str, email: str = EMAIL) -> requests.Session:
     """Sign in through the real login form (CSRF token and all)."""
     session = requests.Session()
     page = session.get(f"{site_url}/accounts/login/", timeout=30)
@@ -95,7 +95,7 @@ def login(site_url: str) -> requests.Session:
         f"{site_url}/accounts/login/",
         data={
             "csrfmiddlewaretoken": session.cookies["csrftoken"],
-            "login": EMAIL,
+            "login": email,
             "password": PASSWORD,
         },
         allow_redirects=False,
@@ -132,15 +132,15 @@ def connect_qbo(session: requests.Session, site_url: str) -> None:
 
 
 def prepare_workspace(
-    site_url: str, customers: int, contacts: int, overlap: float
+    site_url: str, customers: int, contacts: int, overlap: float, *, email: str = EMAIL
 ) -> BenchWorkspace:
     """User, seeded sandbox data, and both connections; raises if anything did not connect."""
     from integrations.lacrm import connection as lacrm_connection
     from integrations.models import QuickBooksConnection
 
-    user, workspace = create_user()
+    user, workspace = create_user(email)
     seeded = seed(workspace, customers, contacts, overlap)
-    session = login(site_url)
+    session = login(site_url, email)
     connect_qbo(session, site_url)
     connection = QuickBooksConnection.objects.get(workspace=workspace)
     if not connection.is_connected or connection.realm_id != seeded["company"].realm_id:

@@ -1,0 +1,228 @@
+"""Many tenants at once: N workspaces' Sync New Contacts started together on one worker process.
+
+``python -m tests.bench many --tenants 100 --customers 200 --contacts 200``. One stage (own
+database, Redis db, gunicorn sandbox, one Celery worker process), N users each with their own
+sandbox company and account, both connected for real, then every run queued at the same instant.
+Printed, nothing asserted:
+
+- aggregate creates/min (first run started → last run finished) against the sum of the tenants'
+  own limits (``bounds.aggregate_rate``) and against what the sandbox itself serves on this
+  machine (``capacity``: threads hammering LACRM CreateContact on throw-away accounts, before the
+  runs, at the same latency);
+- fairness: when the first run finishes, the slowest tenant's progress / the fastest's;
+- a CPU profile by process (web, worker, Postgres, this process) over the runs, from /proc
+  (utime + stime of each process tree), naming the busiest one.
+
+Postgres: each tenant's run uses the worker's connections, not one per tenant; with
+``max_connections`` 400 nothing more was needed at the worker concurrency used here.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+from tests.bench.bounds import Limits, aggregate_rate, ratio
+from tests.bench.harness import Stage, install_sigterm_handler
+
+TICK = os.sysconf("SC_CLK_TCK")
+CONCURRENCY = [1]  # the worker's --concurrency, for the report
+SLOTS_NOTE = (
+    "one blocking call per worker slot: {n} slots at this latency serve at most {cap:.0f} "
+    "calls/min (a bound only if each slot makes one call at a time)"
+)
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its descendants."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICK
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo.extend(int(c) for c in children)
+    return total
+
+
+def _postgres_cpu() -> float:
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / TICK
+        except OSError:
+            continue
+    return total
+
+
+def capacity(stage: Stage, threads: int, seconds: float) -> tuple[float, int]:
+    """LACRM CreateContact calls/min the sandbox serves to ``threads`` clients at once."""
+    import requests
+    from django.conf import settings
+
+    from integrations.sandbox.lacrm import store as lacrm_store
+
+    accounts = [lacrm_store.create_account(seed_demo=False) for _ in range(threads)]
+    url, done, errors = settings.LACRM_API_URL, [0] * threads, [0] * threads
+    stop_at = time.monotonic() + seconds
+
+    def hammer(i: int) -> None:
+        account, key = accounts[i]
+        session = requests.Session()
+        n = 0
+        while time.monotonic() < stop_at:
+            n += 1
+            body = {
+                "Function": "CreateContact",
+                "Parameters": {
+                    "IsCompany": False,
+                    "AssignedTo": account.user_id,
+                    "Name": {"FirstName": "Probe", "LastName": f"{i}-{n}"},
+                },
+            }
+            answer = session.post(url, json=body, headers={"Authorization": key}, timeout=30)
+            if answer.ok and "ErrorCode" not in answer.text:
+                done[i] += 1
+            else:
+                errors[i] += 1
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=hammer, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return sum(done) * 60 / (time.monotonic() - started), sum(errors)
+
+
+def run(
+    tenants: int,
+    customers: int,
+    contacts: int,
+    overlap: float,
+    *,
+    real_limits: bool,
+    latency_ms: int,
+    concurrency: int,
+    probe_threads: int,
+) -> None:
+    install_sigterm_handler()
+    CONCURRENCY[0] = concurrency
+    from tests.bench.sync_e2e import bench_limits, pacing_env, set_knobs
+
+    tag = "" if real_limits else " [LOOSE LIMITS]"
+    print(
+        f"{tenants} tenants × ({customers} QBO + {contacts} LACRM, {overlap:.0%} overlap) at "
+        f"once on one Celery worker process (--concurrency={concurrency}), sandbox latency "
+        f"{latency_ms} ms{tag}"
+    )
+    with Stage(pacing=pacing_env(real_limits)) as stage:
+        stage.prepare()
+        set_knobs(real_limits, latency_ms)
+        stage.start_web()
+        stage.start_worker(concurrency=concurrency)
+        from django_scopes import scopes_disabled
+
+        with scopes_disabled():
+            limits = bench_limits(real_limits, latency_ms)
+            print(f"  limits per tenant: {limits.describe()}{tag}")
+            _measure(stage, limits, tenants, customers, contacts, overlap, probe_threads, tag)
+
+
+def _measure(stage, limits: Limits, tenants, customers, contacts, overlap, probe_threads, tag):
+    from sync.models import SyncRun
+    from sync.runs import start_run
+    from tests.bench.workspace import prepare_workspace
+
+    cap, cap_errors = capacity(stage, probe_threads, 20.0)
+    print(
+        f"  sandbox capacity on this machine: {cap:.0f} LACRM creates/min with {probe_threads} "
+        f"clients hammering for 20 s ({cap_errors} errors){tag}"
+    )
+    started = time.perf_counter()
+    benches = [
+        prepare_workspace(stage.site_url, customers, contacts, overlap, email=f"t{i}@example.com")
+        for i in range(tenants)
+    ]
+    print(f"  seeded and connected {tenants} tenants [{time.perf_counter() - started:.0f}s]")
+    pids = {c.name: c.proc.pid for c in stage.children}
+    cpu_before = {name: _tree_cpu(pid) for name, pid in pids.items()}
+    cpu_before["postgres"], cpu_before["bench"] = _postgres_cpu(), time.process_time()
+    runs = [start_run(b.workspace, SyncRun.Kind.CONTACTS, user=b.user)[0] for b in benches]
+    began, first_done, fairness = time.monotonic(), None, None
+    timeout = float(os.environ.get("BENCH_RUN_TIMEOUT") or 1800)
+    while True:
+        time.sleep(2)
+        for r in runs:
+            r.refresh_from_db()
+        active = [r for r in runs if r.is_active]
+        if first_done is None and len(active) < len(runs):
+            first_done = time.monotonic() - began
+            shares = [r.processed / r.total if r.total else 0.0 for r in runs]
+            fairness = min(shares) / max(shares) if max(shares) else 0.0
+        if not active:
+            break
+        if time.monotonic() - began > timeout:
+            from sync.runs import request_stop
+
+            print(f"  ! {len(active)} runs still going after {timeout:.0f}s: stop requested")
+            for r in active:
+                request_stop(r)
+            if fairness is None:
+                shares = [r.processed / r.total if r.total else 0.0 for r in runs]
+                fairness = min(shares) / max(shares) if max(shares) else 0.0
+            break
+        if int(time.monotonic() - began) % 20 < 2:
+            done = sum(r.processed for r in runs)
+            print(f"    … {time.monotonic() - began:5.0f}s {len(active)} active, processed {done}")
+    wall = time.monotonic() - began
+    cpu = {name: _tree_cpu(pid) - cpu_before[name] for name, pid in pids.items()}
+    cpu["postgres"] = _postgres_cpu() - cpu_before["postgres"]
+    cpu["bench"] = time.process_time() - cpu_before["bench"]
+    _report(runs, limits, wall, first_done, fairness, cap, cpu, tag)
+
+
+def _report(runs, limits, wall, first_done, fairness, cap, cpu, tag):
+    tenants = len(runs)
+    qbo = sum(r.created_in_qbo for r in runs)
+    lacrm = sum(r.created_in_lacrm for r in runs)
+    statuses = {r.status for r in runs}
+    print(f"  runs ended {', '.join(sorted(statuses))}; wall (all queued → last done) {wall:.0f}s")
+    qbo_rate, lacrm_rate = qbo * 60 / wall, lacrm * 60 / wall
+    qbo_bound, lacrm_bound = aggregate_rate(tenants, limits)
+    print(
+        f"  aggregate LACRM creates {lacrm_rate:.0f}/min = {ratio(lacrm_rate, lacrm_bound)} the "
+        f"sum of the tenants' limits ({lacrm_bound:.0f}/min), {ratio(lacrm_rate, cap)} the "
+        f"sandbox's measured capacity ({cap:.0f}/min); target ≥ 0.70× the lower{tag}"
+    )
+    print(
+        f"  aggregate QBO creates {qbo_rate:.0f}/min = {ratio(qbo_rate, qbo_bound)} the sum of "
+        f"the tenants' limits ({qbo_bound:.0f}/min at {limits.batch} per batch call){tag}"
+    )
+    if fairness is not None:
+        print(
+            f"  fairness: when the first run finished ({first_done or wall:.0f}s), slowest/fastest "
+            "tenant "
+            f"progress = {fairness:.2f} (target ≥ 0.5)"
+        )
+    busiest = max(cpu, key=cpu.get)
+    share = ", ".join(f"{k} {v:.0f}s ({v / wall:.0%} of one core)" for k, v in cpu.items())
+    print(f"  CPU by process over the runs (2 cores, shared machine): {share}")
+    print(f"  busiest process: {busiest} ({cpu[busiest] / wall:.0%} of one core)")
+    if limits.latency_s:
+        slots = SLOTS_NOTE.format(n=CONCURRENCY[0], cap=CONCURRENCY[0] * 60 / limits.latency_s)
+        print(f"  {slots}")
+        if cpu[busiest] / wall < 0.6:
+            print(
+                "  no process is CPU-bound: the runs wait on API calls in the worker's slots "
+                "(see the line above), not on CPU"
+            )
