@@ -21,11 +21,12 @@ from integrations import registry
 from integrations.errors import TransientError, ValidationFailed
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord, record_from_dict
 from sync import outbox
-from sync.contacts.plan import Pulled, snapshot
+from sync.contacts import bookkeeping
+from sync.contacts.plan import Pulled
 from sync.contacts.pull import pull_contacts
 from sync.contacts.writes import write_contact_plan
 from sync.models import ContactLink, SyncRun, SyncWorkItem
-from sync.runs import BatchContext, bump, log_entries, log_entry
+from sync.runs import BatchContext, bump, log_entry
 from sync.runs.calls import CallPool
 
 logger = logging.getLogger(__name__)
@@ -77,10 +78,11 @@ class ContactSyncHandler:
 
         The calls go in each system's own chunks (QuickBooks: one batch call; LACRM: one
         contact a call), interleaved, on a ``CallPool``: the QuickBooks call and the LACRM calls
-        are in flight together, each paced by the tenant's own limiter. Stop is checked, and the
-        outbox row committed, just before each contact's call is submitted (``submit`` waits for
-        a free slot). The results are booked once all calls are back (``_book``). False when a
-        stop was requested.
+        are in flight together, each paced by the tenant's own limiter. Every outbox row of the
+        batch is committed in one transaction before the first call (``bookkeeping``); Stop is
+        checked before each contact's call is submitted (``submit`` waits for a free slot), and
+        rows not sent are released. The answers are booked once all calls are back (``_book``).
+        False when a stop was requested.
         """
         lanes = []
         for target, works in creates.items():
@@ -88,26 +90,29 @@ class ContactSyncHandler:
                 client = registry.client(run.workspace, target)
                 size = max(1, client.create_batch_size)
                 lanes.append([(client, works[s : s + size]) for s in range(0, len(works), size)])
+        claims = bookkeeping.claim_batch(run, [w for ws in creates.values() for w in ws], _entry)
         sent: list[tuple[object, list[tuple[Work, ContactLink]], Future]] = []
+        unsent: list[ContactLink] = []
         stopped = False
         with CallPool(on_wait=ctx.heartbeat) as pool:
             for client, chunk in _interleaved(lanes):
-                if any(f.done() and f.exception() for _, _, f in sent):
-                    break  # A whole call failed (connection-level): claim nothing more.
-                claimed: list[tuple[Work, ContactLink]] = []
-                for work in chunk:
-                    if ctx.should_stop():
+                claimed = [(w, claims[w.item.pk]) for w in chunk if w.item.pk in claims]
+                if stopped or any(f.done() and f.exception() for _, _, f in sent):
+                    # Stop was pressed, or a whole call failed (connection-level): send nothing
+                    # more.
+                    unsent += [link for _, link in claimed]
+                    continue
+                for n in range(len(claimed)):
+                    if ctx.should_stop():  # Before every contact.
                         stopped = True
+                        unsent += [link for _, link in claimed[n:]]
+                        claimed = claimed[:n]
                         break
-                    link = self._claim(run, work, client.system)
-                    if link is not None:
-                        claimed.append((work, link))
                 if claimed:
                     rows = [(link, work.record, _was_attempted(link)) for work, link in claimed]
                     future = pool.submit(outbox.create_or_adopt, client, run.workspace, rows)
                     sent.append((client, claimed, future))
-                if stopped:
-                    break
+        bookkeeping.release_unsent(unsent)
         self._book(run, sent)
         return not stopped
 
@@ -140,49 +145,9 @@ class ContactSyncHandler:
                 done.append(work.item.pk)
                 counts["processed"] += 1
                 counts[f"created_in_{target}"] += 1
-        if links:
-            with transaction.atomic():
-                ContactLink.objects.bulk_update(links, LINKED_FIELDS)
-                SyncWorkItem.objects.filter(pk__in=done).update(state=SyncWorkItem.State.DONE)
-                log_entries(run, entries, **counts)
+        bookkeeping.book_created(run, links, entries, done, counts)
         if error is not None:
             raise error
-
-    def _claim(self, run: SyncRun, work: Work, target: str) -> ContactLink | None:
-        """Commit the outbox row for a create; None when the record is already handled."""
-        record = work.record
-        source_side = f"{record.system}_id"
-        with transaction.atomic():
-            link = (
-                ContactLink.objects.select_for_update()
-                .filter(workspace=run.workspace, **{source_side: record.id})
-                .first()
-            )
-            if link is None:
-                # Committed before the create call (the outbox rule), already marked as
-                # attempted: a retry after a crash between here and the call only searches once
-                # more than it needed to.
-                link = ContactLink.objects.create(
-                    workspace=run.workspace,
-                    state=ContactLink.State.CREATING,
-                    target_system=target,
-                    attempted_at=timezone.now(),
-                    **{source_side: record.id},
-                    **snapshot(
-                        record if record.system == QBO else None,
-                        record if record.system == LACRM else None,
-                    ),
-                )
-                link.resumed = False
-                return link
-            if link.state == ContactLink.State.CREATING:
-                # Left by an earlier attempt: the create may have happened.
-                link.resumed = True
-                return link
-            # Linked or held for review since planning (by hand, or by another run).
-            self._finish_item(run, work, "skipped", f"Already {link.get_state_display().lower()}")
-            bump(run, skipped=1, processed=1)
-            return None
 
     def _finish_item(self, run, work: Work, outcome: str, reason: str, **extra) -> None:
         log_entry(run, **_entry(work, outcome, reason, **extra))

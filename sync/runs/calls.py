@@ -16,24 +16,29 @@ look), so no connection outlives the batch.
 from __future__ import annotations
 
 import contextvars
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
 
-# Calls in flight per batch; the Redis limiter still decides the rate.
-CALLS_IN_FLIGHT = int(os.environ.get("SYNC_CALLS_IN_FLIGHT", "4"))
+# Calls in flight per batch (``SYNC_CALLS_IN_FLIGHT`` overrides); the Redis limiter still decides
+# the rate. LACRM's own in-flight cap is 4 (``integrations.lacrm.limits``).
+CALLS_IN_FLIGHT = 4
+
+
+def calls_in_flight() -> int:
+    return int(getattr(settings, "SYNC_CALLS_IN_FLIGHT", CALLS_IN_FLIGHT))
 
 
 class CallPool:
     """Run callables on up to ``width`` threads; ``submit`` blocks while all are busy, so the
     caller checks Stop (and claims) just before each call really starts."""
 
-    def __init__(self, width: int = CALLS_IN_FLIGHT, on_wait: Callable[[], Any] | None = None):
-        self.width = max(1, width)
+    def __init__(self, width: int | None = None, on_wait: Callable[[], Any] | None = None):
+        self.width = max(1, width or calls_in_flight())
         self._executor = ThreadPoolExecutor(max_workers=self.width, thread_name_prefix="sync-call")
         self._slots = threading.BoundedSemaphore(self.width)
         self._futures: list[Future] = []
