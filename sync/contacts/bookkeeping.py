@@ -10,7 +10,6 @@ call. A row claimed but never sent (Stop was pressed first) is released again
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q
@@ -21,18 +20,26 @@ from sync.contacts.plan import snapshot
 from sync.models import ContactLink, SyncRun, SyncWorkItem
 from sync.runs import log_entries
 
-if TYPE_CHECKING:
-    from sync.contacts.handler import Work
+# Every field ``outbox.link_created`` may set, for one ``bulk_update`` per batch.
+LINKED_FIELDS = [
+    *(f"{side}_{name}" for side in (QBO, LACRM) for name in ("id", "name", "email")),
+    *(f"created_in_{side}" for side in (QBO, LACRM)),
+    "state",
+    "method",
+    "reason",
+    "linked_at",
+    "updated_at",
+]
 
 
-def claim_batch(run: SyncRun, works: list[Work], entry) -> dict[int, ContactLink]:
+def claim_batch(run: SyncRun, works: list, entry) -> dict[int, ContactLink]:
     """Commit the outbox rows of ``works`` in one transaction; ``{work item pk: row}`` for those
     to create (``row.resumed`` when an earlier attempt left it). A record linked or held for
     review since planning is booked as skipped here (``entry`` makes its log entry)."""
     workspace = run.workspace
     ids = {side: [w.record.id for w in works if w.record.system == side] for side in (QBO, LACRM)}
     claimed: dict[int, ContactLink] = {}
-    skipped: list[Work] = []
+    skipped: list[tuple[object, ContactLink]] = []
     with transaction.atomic():
         existing = {
             (side, getattr(link, f"{side}_id")): link
@@ -41,7 +48,7 @@ def claim_batch(run: SyncRun, works: list[Work], entry) -> dict[int, ContactLink
             )
             for side in (QBO, LACRM)
         }
-        new: list[tuple[Work, ContactLink]] = []
+        new: list[tuple[object, ContactLink]] = []
         now = timezone.now()
         for work in works:
             record = work.record
@@ -91,8 +98,6 @@ def release_unsent(links: list[ContactLink]) -> None:
 
 def book_created(run: SyncRun, links, entries, done, counts: Counter) -> None:
     """The batch's created records: links, work items, log entries and counters, one commit."""
-    from sync.contacts.handler import LINKED_FIELDS
-
     if not links:
         return
     with transaction.atomic():

@@ -31,17 +31,6 @@ from sync.runs.calls import CallPool
 
 logger = logging.getLogger(__name__)
 
-# Every field ``outbox.link_created`` may set, for one ``bulk_update`` per batch.
-LINKED_FIELDS = [
-    *(f"{side}_{name}" for side in (QBO, LACRM) for name in ("id", "name", "email")),
-    *(f"created_in_{side}" for side in (QBO, LACRM)),
-    "state",
-    "method",
-    "reason",
-    "linked_at",
-    "updated_at",
-]
-
 
 class ContactSyncHandler:
     """The ``contacts`` run kind."""
