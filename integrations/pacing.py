@@ -46,8 +46,11 @@ WINDOW_SECONDS = 60.0
 TRANSIT_MARGIN = 1.0
 # A single wait never sleeps longer than this before checking again.
 MAX_SLEEP = 2.0
-# An in-flight lease expires after this long even if its holder died without releasing it.
-LEASE_SECONDS = 120.0
+# An in-flight lease expires after this long even if its holder died without releasing it: longer
+# than any request may take (the clients' timeouts are 5 s to connect + 30 s to read), short
+# enough that a worker killed with a batch's calls in flight (up to every slot of the tenant,
+# ``sync.runs.calls``) does not hold the tenant's LACRM calls up for minutes.
+LEASE_SECONDS = 40.0
 
 # KEYS: one sorted set per window; ARGV: span (window + margin), member, then one limit per key.
 # Admits the call to every window or to none. Returns {1, admission time} or {0, seconds to

@@ -30,6 +30,7 @@ from summaries.summarize import group_open_invoices
 from sync.continuous.models import SummaryRefresh
 from sync.models import ContactLink, SyncRun, SyncWorkItem
 from sync.runs import BatchContext, bump, log_entries, log_entry
+from sync.runs.calls import CallPool
 
 logger = logging.getLogger(__name__)
 
@@ -117,70 +118,82 @@ class SummaryHandler:
         ).delete()
 
     def process(self, run: SyncRun, items: list[SyncWorkItem], ctx: BatchContext) -> None:
+        """Claim each contact (Stop checked before each), post several notes at once on a
+        ``CallPool`` (paced by the LACRM limiter), then book the answers."""
         client = registry.crm(run.workspace)
-        for item in items:
-            if ctx.should_stop():
-                return
-            self._post(run, item, client)
+        posting = []
+        with CallPool(on_wait=ctx.heartbeat) as pool:
+            for item in items:
+                if ctx.should_stop():
+                    break
+                claim = self._claim(run, item)
+                if claim is not None:
+                    posting.append((item, claim, pool.submit(_call, client, item.source_id, claim)))
+        error: BaseException | None = None
+        for item, claim, future in posting:
+            exc = future.exception()
+            if exc is None:
+                self._posted(run, item, claim, *future.result())
+            elif isinstance(exc, IntegrationError) and not exc.connection_level:
+                self._failed(run, item, claim, exc)
+            else:
+                # A whole-connection error, or the look of a resumed claim failed: the run
+                # fails with it (claims stay; the next run looks before posting).
+                error = error or (exc.error if isinstance(exc, _LookFailed) else exc)
+        if error is not None:
+            raise error
 
-    def _post(self, run: SyncRun, item: SyncWorkItem, client) -> None:
+    def _claim(self, run: SyncRun, item: SyncWorkItem) -> _Claim | None:
+        """Commit the contact's claim before its note is posted; None when throttled."""
         payload = item.payload
-        lacrm_id = item.source_id
         state, _ = ContactSummaryState.objects.get_or_create(
-            workspace=run.workspace, lacrm_id=lacrm_id, defaults={"qbo_id": payload["qbo_id"]}
+            workspace=run.workspace, lacrm_id=item.source_id, defaults={"qbo_id": payload["qbo_id"]}
         )
-        note_id = ""
-        adopted = ""
         if state.pending_key is not None:
             # An earlier attempt claimed this contact and may have posted: look before posting.
-            key, text = state.pending_key, state.pending_text
-            note_id = _find_posted_note(client, lacrm_id, reference_line(key))
-            if note_id:
-                adopted = "an interrupted attempt had posted it"
-        else:
-            key = uuid.uuid4()
-            text = f"{payload['text']}\n{reference_line(key)}"
-            now = timezone.now()
-            claimed = (
-                ContactSummaryState.objects.filter(pk=state.pk, pending_key__isnull=True)
-                .filter(Q(last_posted_at__isnull=True) | Q(last_posted_at__lte=now - WINDOW))
-                .update(
-                    pending_key=key,
-                    pending_since=now,
-                    pending_text=text,
-                    pending_fingerprint=payload["fingerprint"],
-                )
+            return _Claim(state.pk, state.pending_key, state.pending_text, resumed=True)
+        key = uuid.uuid4()
+        text = f"{payload['text']}\n{reference_line(key)}"
+        now = timezone.now()
+        claimed = (
+            ContactSummaryState.objects.filter(pk=state.pk, pending_key__isnull=True)
+            .filter(Q(last_posted_at__isnull=True) | Q(last_posted_at__lte=now - WINDOW))
+            .update(
+                pending_key=key,
+                pending_since=now,
+                pending_text=text,
+                pending_fingerprint=payload["fingerprint"],
             )
-            if not claimed:
-                state.refresh_from_db()
-                with transaction.atomic():
-                    self._log(run, item, "throttled", _throttle_reason(state))
-                    bump(run, processed=1, throttled=1)
-                return
-        if not note_id:
-            try:
-                note_id, adopted = _post_settled(client, lacrm_id, key, text)
-            except IntegrationError as exc:
-                if exc.connection_level:
-                    raise
-                if exc.permanent:
-                    ContactSummaryState.objects.filter(pk=state.pk, pending_key=key).update(
-                        pending_key=None, pending_text="", pending_fingerprint=""
-                    )
-                    reason = str(exc)
-                else:
-                    # Unanswered on every try and not found: keep the claim, the next run looks.
-                    reason = (
-                        f"{exc} LedgerLink will check for this note on the next run before "
-                        "posting it again."
-                    )
-                with transaction.atomic():
-                    self._log(run, item, "failed", reason, error_code=exc.code[:40])
-                    bump(run, processed=1, failed=1)
-                return
+        )
+        if not claimed:
+            state.refresh_from_db()
+            with transaction.atomic():
+                self._log(run, item, "throttled", _throttle_reason(state))
+                bump(run, processed=1, throttled=1)
+            return None
+        return _Claim(state.pk, key, text, resumed=False)
+
+    def _failed(self, run, item: SyncWorkItem, claim: _Claim, exc: IntegrationError) -> None:
+        if exc.permanent:
+            ContactSummaryState.objects.filter(pk=claim.state_pk, pending_key=claim.key).update(
+                pending_key=None, pending_text="", pending_fingerprint=""
+            )
+            reason = str(exc)
+        else:
+            # Unanswered on every try and not found: keep the claim, the next run looks.
+            reason = (
+                f"{exc} LedgerLink will check for this note on the next run before "
+                "posting it again."
+            )
+        with transaction.atomic():
+            self._log(run, item, "failed", reason, error_code=exc.code[:40])
+            bump(run, processed=1, failed=1)
+
+    def _posted(self, run, item: SyncWorkItem, claim: _Claim, note_id: str, adopted: str) -> None:
+        payload = item.payload
         now = timezone.now()
         with transaction.atomic():
-            ContactSummaryState.objects.filter(pk=state.pk).update(
+            ContactSummaryState.objects.filter(pk=claim.state_pk).update(
                 last_posted_at=now,
                 last_note_id=note_id,
                 last_fingerprint=payload["fingerprint"],
@@ -193,12 +206,12 @@ class SummaryHandler:
             SummaryNote.objects.create(
                 workspace=run.workspace,
                 run=run,
-                lacrm_id=lacrm_id,
+                lacrm_id=item.source_id,
                 qbo_id=payload["qbo_id"],
                 note_id=note_id,
                 posted_at=now,
                 fingerprint=payload["fingerprint"],
-                text=text,
+                text=claim.text,
             )
             reason = f"Invoice summary note {note_id} added"
             if adopted:
@@ -219,6 +232,37 @@ class SummaryHandler:
             **extra,
         )
         SyncWorkItem.objects.filter(pk=item.pk).update(state=SyncWorkItem.State.DONE)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A contact's committed claim: the note's key and text, and whether an earlier attempt
+    left it (then the note may be there already)."""
+
+    state_pk: int
+    key: uuid.UUID
+    text: str
+    resumed: bool
+
+
+class _LookFailed(Exception):
+    """The look for a resumed claim's note failed (the run fails with ``error``, as before)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _call(client, lacrm_id: str, claim: _Claim) -> tuple[str, str]:
+    """The calls for one claimed contact (run on a pool thread): ``(note_id, why adopted)``."""
+    if claim.resumed:
+        try:
+            note_id = _find_posted_note(client, lacrm_id, reference_line(claim.key))
+        except Exception as exc:  # noqa: BLE001 - re-raised by ``process``
+            raise _LookFailed(exc) from exc
+        if note_id:
+            return note_id, "an interrupted attempt had posted it"
+    return _post_settled(client, lacrm_id, claim.key, claim.text)
 
 
 def _post_settled(client, lacrm_id: str, key, text: str) -> tuple[str, str]:

@@ -3,7 +3,8 @@
 A create is claim → create-or-adopt → link:
 
 1. The caller commits the ledger row in state ``creating``, with its idempotency key and
-   ``attempted_at``, *before* any call: ``ContactSyncHandler._claim`` for Sync New Contacts,
+   ``attempted_at``, *before* any call: ``sync.contacts.bookkeeping.claim_batch`` for Sync New
+   Contacts (a whole batch in one commit),
    ``ledger_actions.create_counterpart`` for "Create in the other system".
 2. ``create_or_adopt`` sends the create (through the system's protocol, whichever it is) unless
    the record may already exist: when the row was left by an earlier, interrupted attempt

@@ -10,6 +10,7 @@ search-then-adopt.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -98,15 +99,26 @@ class LacrmClient(RemovalCalls, WebhookCalls):
         self.user_id = int(user_id)
         self._auth = auth
         self._url = api_url or settings.LACRM_API_URL
-        self._session = requests.Session()
+        # A batch's calls run on several threads (``sync.runs.calls``): one requests.Session
+        # per thread, and one thread at a time asks for (or refreshes) the credentials.
+        self._local = threading.local()
+        self._lock = threading.Lock()
         # Requests sent by this client (the edit poll reports what it cost).
         self.requests_sent = 0
+
+    @property
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     # --- transport ------------------------------------------------------------------------------
 
     def _post(self, function: str, params: dict[str, Any], header: str) -> requests.Response:
         with limits.lacrm_request(self._auth.pace_key):
-            self.requests_sent += 1
+            with self._lock:
+                self.requests_sent += 1
             return self._session.post(
                 self._url,
                 json={"Function": function, "Parameters": params},
@@ -123,7 +135,8 @@ class LacrmClient(RemovalCalls, WebhookCalls):
         attempt = 0
         reauthenticated = False
         while True:
-            header = self._auth.header()
+            with self._lock:
+                header = self._auth.header()
             try:
                 if not header.isascii():
                     # HTTP headers carry only ASCII (http.client would raise
@@ -154,7 +167,8 @@ class LacrmClient(RemovalCalls, WebhookCalls):
                 if reauthenticated:
                     raise error
                 # Refreshes OAuth tokens, or marks an API-key connection "reconnect needed".
-                self._auth.rejected(header)
+                with self._lock:
+                    self._auth.rejected(header)
                 reauthenticated = True
                 continue
             if isinstance(error, RateLimited) or (

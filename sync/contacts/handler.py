@@ -9,7 +9,10 @@ the record it may already have made and adopts it instead of creating a second o
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from concurrent.futures import Future
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,11 +21,13 @@ from integrations import registry
 from integrations.errors import TransientError, ValidationFailed
 from integrations.records import LACRM, QBO, SYSTEM_NAMES, ContactRecord, record_from_dict
 from sync import outbox
-from sync.contacts.plan import Pulled, snapshot
+from sync.contacts import bookkeeping
+from sync.contacts.plan import Pulled
 from sync.contacts.pull import pull_contacts
 from sync.contacts.writes import write_contact_plan
 from sync.models import ContactLink, SyncRun, SyncWorkItem
 from sync.runs import BatchContext, bump, log_entry
+from sync.runs.calls import CallPool
 
 logger = logging.getLogger(__name__)
 
@@ -45,116 +50,97 @@ class ContactSyncHandler:
         creates = {
             target: [Work(i, record_from_dict(i.payload)) for i in items if i.action == action]
             for target, action in (
-                (LACRM, SyncWorkItem.Action.CREATE_IN_LACRM),
                 (QBO, SyncWorkItem.Action.CREATE_IN_QBO),
+                (LACRM, SyncWorkItem.Action.CREATE_IN_LACRM),
             )
         }
-        for target, works in creates.items():
-            if works and not self._create_on(run, target, works, ctx):
-                return
+        if any(creates.values()) and not self._create_all(run, creates, ctx):
+            return
         updates = [i for i in items if i.action == SyncWorkItem.Action.UPDATE_PAIR]
         if updates and not ctx.should_stop():
             from sync.fields.handler import FieldUpdateHandler
 
             FieldUpdateHandler().process(run, updates, ctx)
 
-    def _create_on(self, run: SyncRun, target: str, works: list[Work], ctx: BatchContext) -> bool:
-        """Create ``works`` in ``target`` under the outbox rule, in the system's own chunks
-        (QuickBooks: one batch call; LACRM: one contact a call). Stop is checked before each
-        contact is claimed. False when a stop was requested."""
-        client = registry.client(run.workspace, target)
-        size = max(1, client.create_batch_size)
-        for start in range(0, len(works), size):
-            claimed: list[tuple[Work, ContactLink]] = []
-            for work in works[start : start + size]:
-                if ctx.should_stop():
-                    self._send(run, client, claimed)
-                    return False
-                link = self._claim(run, work, target)
-                if link is not None:
-                    claimed.append((work, link))
-            self._send(run, client, claimed)
-        return True
+    def _create_all(self, run: SyncRun, creates: dict[str, list[Work]], ctx: BatchContext) -> bool:
+        """Create the batch's records on both sides at once under the outbox rule.
 
-    def _send(self, run: SyncRun, client, claimed: list[tuple[Work, ContactLink]]) -> None:
-        if not claimed:
-            return
-        # For QuickBooks each item's requestid derives from its ledger key, so the client's
-        # retries of the same batch get the original answer instead of a second customer.
-        results = outbox.create_or_adopt(
-            client,
-            run.workspace,
-            [(link, work.record, _was_attempted(link)) for work, link in claimed],
-        )
-        for (work, link), result in zip(claimed, results, strict=True):
-            if result.ok:
-                self._link_created(run, work, link, result)
-            else:
-                error = result.error or TransientError(
-                    f"{SYSTEM_NAMES[client.system]} gave no answer", system=client.system
-                )
-                self._fail(run, work, link, error)
+        The calls go in each system's own chunks (QuickBooks: one batch call; LACRM: one
+        contact a call), interleaved, on a ``CallPool``: the QuickBooks call and the LACRM calls
+        are in flight together, each paced by the tenant's own limiter. Every outbox row of the
+        batch is committed in one transaction before the first call (``bookkeeping``); Stop is
+        checked before each contact's call is submitted (``submit`` waits for a free slot), and
+        rows not sent are released. The answers are booked once all calls are back (``_book``).
+        False when a stop was requested.
+        """
+        lanes = []
+        for target, works in creates.items():
+            if works:
+                client = registry.client(run.workspace, target)
+                size = max(1, client.create_batch_size)
+                lanes.append([(client, works[s : s + size]) for s in range(0, len(works), size)])
+        claims = bookkeeping.claim_batch(run, [w for ws in creates.values() for w in ws], _entry)
+        sent: list[tuple[object, list[tuple[Work, ContactLink]], Future]] = []
+        unsent: list[ContactLink] = []
+        stopped = False
+        with CallPool(on_wait=ctx.heartbeat) as pool:
+            for client, chunk in _interleaved(lanes):
+                claimed = [(w, claims[w.item.pk]) for w in chunk if w.item.pk in claims]
+                if stopped or any(f.done() and f.exception() for _, _, f in sent):
+                    # Stop was pressed, or a whole call failed (connection-level): send nothing
+                    # more.
+                    unsent += [link for _, link in claimed]
+                    continue
+                for n in range(len(claimed)):
+                    if ctx.should_stop():  # Before every contact.
+                        stopped = True
+                        unsent += [link for _, link in claimed[n:]]
+                        claimed = claimed[:n]
+                        break
+                if claimed:
+                    rows = [(link, work.record, _was_attempted(link)) for work, link in claimed]
+                    future = pool.submit(outbox.create_or_adopt, client, run.workspace, rows)
+                    sent.append((client, claimed, future))
+        bookkeeping.release_unsent(unsent)
+        self._book(run, sent)
+        return not stopped
 
-    def _claim(self, run: SyncRun, work: Work, target: str) -> ContactLink | None:
-        """Commit the outbox row for a create; None when the record is already handled."""
-        record = work.record
-        source_side = f"{record.system}_id"
-        with transaction.atomic():
-            link = (
-                ContactLink.objects.select_for_update()
-                .filter(workspace=run.workspace, **{source_side: record.id})
-                .first()
-            )
-            if link is None:
-                # Committed before the create call (the outbox rule), already marked as
-                # attempted: a retry after a crash between here and the call only searches once
-                # more than it needed to.
-                link = ContactLink.objects.create(
-                    workspace=run.workspace,
-                    state=ContactLink.State.CREATING,
-                    target_system=target,
-                    attempted_at=timezone.now(),
-                    **{source_side: record.id},
-                    **snapshot(
-                        record if record.system == QBO else None,
-                        record if record.system == LACRM else None,
-                    ),
-                )
-                link.resumed = False
-                return link
-            if link.state == ContactLink.State.CREATING:
-                # Left by an earlier attempt: the create may have happened.
-                link.resumed = True
-                return link
-            # Linked or held for review since planning (by hand, or by another run).
-            self._finish_item(run, work, "skipped", f"Already {link.get_state_display().lower()}")
-            bump(run, skipped=1, processed=1)
-            return None
+    def _book(self, run: SyncRun, sent) -> None:
+        """Book a batch's answers: its links, log entries, work items and counters in a few bulk
+        statements and one transaction; then raise the first whole-call error, if any."""
+        error: Exception | None = None
+        links, entries, done = [], [], []
+        counts: Counter[str] = Counter()
+        now = timezone.now()
+        for client, claimed, future in sent:
+            if future.exception() is not None:
+                error = error or future.exception()
+                continue  # Rows stay ``creating``: the next attempt looks before creating.
+            for (work, link), result in zip(claimed, future.result(), strict=True):
+                if not result.ok:
+                    error_of = result.error or TransientError(
+                        f"{SYSTEM_NAMES[client.system]} gave no answer", system=client.system
+                    )
+                    self._fail(run, work, link, error_of)
+                    continue
+                target = client.system
+                reason = f"Created in {SYSTEM_NAMES[target]}"
+                if result.notes:
+                    reason += "; " + "; ".join(result.notes)
+                outbox.link_created(link, target, result.record, reason)
+                link.updated_at = now  # bulk_update does not touch auto_now fields.
+                links.append(link)
+                entries.append(_entry(work, "created", reason, target_id=result.record.id))
+                done.append(work.item.pk)
+                counts["processed"] += 1
+                counts[f"created_in_{target}"] += 1
+        bookkeeping.book_created(run, links, entries, done, counts)
+        if error is not None:
+            raise error
 
     def _finish_item(self, run, work: Work, outcome: str, reason: str, **extra) -> None:
-        record = work.record
-        log_entry(
-            run,
-            outcome,
-            system=record.system,
-            record_id=record.id,
-            record_name=record.name[:500],
-            record_email=record.primary_email[:254],
-            reason=reason,
-            **extra,
-        )
+        log_entry(run, **_entry(work, outcome, reason, **extra))
         SyncWorkItem.objects.filter(pk=work.item.pk).update(state=SyncWorkItem.State.DONE)
-
-    def _link_created(self, run: SyncRun, work: Work, link: ContactLink, result) -> None:
-        created = result.record
-        target = LACRM if work.record.system == QBO else QBO
-        reason = f"Created in {SYSTEM_NAMES[target]}"
-        if result.notes:
-            reason += "; " + "; ".join(result.notes)
-        with transaction.atomic():
-            link.save(update_fields=outbox.link_created(link, target, created, reason))
-            self._finish_item(run, work, "created", reason, target_id=created.id)
-            bump(run, processed=1, **{f"created_in_{target}": 1})
 
     def _fail(self, run, work: Work, link: ContactLink | None, error: Exception) -> None:
         record = work.record
@@ -187,6 +173,25 @@ class Work:
 
     item: SyncWorkItem
     record: ContactRecord
+
+
+def _entry(work: Work, outcome: str, reason: str, **extra) -> dict:
+    record = work.record
+    return dict(
+        outcome=outcome,
+        system=record.system,
+        record_id=record.id,
+        record_name=record.name[:500],
+        record_email=record.primary_email[:254],
+        reason=reason,
+        **extra,
+    )
+
+
+def _interleaved(lanes):
+    """The lanes' chunks taken in turn (QuickBooks' one batch call first, then LACRM's)."""
+    for row in zip_longest(*lanes):
+        yield from (chunk for chunk in row if chunk is not None)
 
 
 def _was_attempted(link: ContactLink) -> bool:

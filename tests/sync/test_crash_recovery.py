@@ -131,7 +131,9 @@ def test_worker_killed_during_a_lacrm_contact_create_adopts_the_contact(
     held = runtime.hold_next("lacrm", "CreateContact")
     run, _ = runs.start_run(workspace, SyncRun.Kind.CONTACTS)
     kill_while_held(celery_worker_process, held)
-    [made_by_held] = both_sides(workspace)[1]
+    # The batch's other creates were in flight too: whatever LACRM had made by the kill.
+    made_before_kill = set(both_sides(workspace)[1])
+    assert made_before_kill
     if then == "stop_and_sync_again":
         runs.request_stop(run)
     recover(run)
@@ -145,7 +147,8 @@ def test_worker_killed_during_a_lacrm_contact_create_adopts_the_contact(
     adopted = SyncLogEntry.objects.filter(
         run=run, outcome="created", reason__contains=ADOPTED_EARLIER.format("contact")
     )
-    assert [entry.target_id for entry in adopted] == [made_by_held]
+    # Everything made before the kill was adopted, not made a second time.
+    assert made_before_kill <= {entry.target_id for entry in adopted}
     assert len(created_reasons(workspace)) == 3
     creates = SandboxCall.objects.filter(
         account=connected.lacrm_account.uid, operation="CreateContact"
@@ -154,6 +157,15 @@ def test_worker_killed_during_a_lacrm_contact_create_adopts_the_contact(
 
 
 # --- Answers lost after the write happened ------------------------------------------------------
+
+
+@pytest.fixture
+def calls_one_at_a_time(settings):
+    """The sandbox's lost answers hit calls by their order: a test that names which create
+    loses its answer sends its creates one after another (``test_concurrent_batches`` covers
+    calls in flight together)."""
+    settings.SYNC_CALLS_IN_FLIGHT = 1
+    return settings
 
 
 @pytest.fixture
@@ -214,7 +226,7 @@ def test_a_lost_answer_to_a_lacrm_contact_create_is_adopted_in_the_same_run(
 
 
 def test_a_create_left_unsettled_by_a_failed_search_is_adopted_by_the_next_sync(
-    connected_workspace_empty, quick_retries
+    connected_workspace_empty, quick_retries, calls_one_at_a_time
 ):
     connected = connected_workspace_empty
     workspace = connected.workspace
@@ -232,15 +244,17 @@ def test_a_create_left_unsettled_by_a_failed_search_is_adopted_by_the_next_sync(
     second = run_here(workspace)
     assert second.status == SyncRun.Status.COMPLETED, second.failure_reason
     assert_one_each(workspace, LACRM)
+    # Each contact created once over the two runs (the call already waiting for the pool's slot
+    # when the first failed may have been sent), the lost one adopted by the second.
+    assert len(created_reasons(workspace)) == 3
     reasons = created_reasons(workspace, second)
-    assert len(reasons) == 3
     assert [r for r in reasons if "adopted" in r] == [
         f"Created in Less Annoying CRM; {ADOPTED_EARLIER.format('contact')}"
     ]
 
 
 def test_a_create_that_may_have_happened_keeps_its_outbox_row_for_the_next_sync(
-    connected_workspace_empty, quick_retries
+    connected_workspace_empty, quick_retries, calls_one_at_a_time
 ):
     connected = connected_workspace_empty
     workspace = connected.workspace

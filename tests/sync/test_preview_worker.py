@@ -38,6 +38,17 @@ def created_from(workspace, target: str) -> set[str]:
     return set(rows.values_list(source, flat=True))
 
 
+def made_pairs(workspace) -> set[tuple[str, str]]:
+    """The (QuickBooks id, LACRM id) pairs LedgerLink linked by creating one side."""
+    rows = ContactLink.objects.filter(workspace=workspace, method="created")
+    return set(rows.values_list("qbo_id", "lacrm_id"))
+
+
+def logged_records(run, outcome: str) -> set[tuple[str, str]]:
+    rows = SyncLogEntry.objects.filter(run=run, outcome=outcome)
+    return set(rows.values_list("system", "record_id"))
+
+
 def logged(run, outcome: str) -> set[str]:
     rows = SyncLogEntry.objects.filter(run=run, outcome=outcome)
     return set(rows.values_list("record_id", flat=True))
@@ -215,13 +226,20 @@ def test_a_stopped_apply_run_resumes_the_same_plan(connected_workspace, celery_w
     assert 1 <= first.processed < first.total
     done_first = created_from(cw.workspace, "qbo") | created_from(cw.workspace, "lacrm")
     assert done_first
+    pairs_first = made_pairs(cw.workspace)
 
     SandboxKnobs.objects.filter(pk=1).update(latency_ms=0)
     resumed = finished(apply(cw, preview), timeout=180)
     assert resumed.status == SyncRun.Status.COMPLETED, resumed.failure_reason
     # What the first run made is already matched now, not "changed"; the rest was made.
     assert not logged(resumed, "preview_changed")
-    assert done_first <= logged(resumed, "already_matched")
+    # Each pair the first run made is logged as already matched, under either of its records
+    # (both sides are created in the same batch, so which side the entry names is the plan's).
+    matched = logged_records(resumed, "already_matched")
+    assert pairs_first and all(
+        ("qbo", qbo_id) in matched or ("lacrm", lacrm_id) in matched
+        for qbo_id, lacrm_id in pairs_first
+    )
     failed = logged(first, "failed") | logged(resumed, "failed")
     previewed = ids(preview, "create_in_qbo") | ids(preview, "create_in_lacrm")
     made = created_from(cw.workspace, "qbo") | created_from(cw.workspace, "lacrm")
