@@ -103,7 +103,15 @@ _client_url: str | None = None
 def _redis() -> redis.Redis:
     global _client, _client_url
     if _client is None or _client_url != settings.REDIS_URL:
-        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
+        # Blocking: with many threads in one process, a thread waits for a free connection
+        # instead of failing ("Too many connections") once the pool is used up.
+        pool = redis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL,
+            max_connections=settings.PACING_REDIS_MAX_CONNECTIONS,
+            timeout=10,
+            socket_timeout=5,
+        )
+        _client = redis.Redis(connection_pool=pool)
         _client_url = settings.REDIS_URL
     return _client
 

@@ -14,6 +14,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from config.queues import QUEUES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -106,7 +108,7 @@ def _worker_env() -> dict[str, str]:
 def purge_broker() -> None:
     """Drop queued task messages left by an earlier test (a killed worker leaves some)."""
     client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete("celery", "unacked", "unacked_index")
+    client.delete("celery", *QUEUES, "unacked", "unacked_index")
 
 
 @pytest.fixture

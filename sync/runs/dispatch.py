@@ -8,6 +8,7 @@ task carries its workspace, so the worker opens that tenant's scope before touch
 from __future__ import annotations
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
 
 from sync.models import SyncRun
@@ -18,9 +19,19 @@ RECOVER_STALE_RUNS = "sync.recover_stale_runs"
 START_SCHEDULED_SYNCS = "sync.start_scheduled_syncs"
 
 
-def _send(name: str, args: list, workspace_id) -> None:
+def _send(name: str, args: list, workspace_id, queue: str | None = None) -> None:
     kwargs = {"workspace_id": str(workspace_id)}
-    transaction.on_commit(lambda: current_app.send_task(name, args=args, kwargs=kwargs))
+    options = {"queue": queue} if queue else {}  # else CELERY_TASK_ROUTES (config/queues.py)
+    transaction.on_commit(lambda: current_app.send_task(name, args=args, kwargs=kwargs, **options))
+
+
+def batch_queue(batch_no: int) -> str:
+    """The first ``SYNC_INTERACTIVE_BATCHES`` batches of a run are interactive, the rest bulk.
+
+    So a small run (up to N × 20 contacts) never waits behind another tenant's big run, and a
+    big run shows progress at once, then moves to the bulk workers.
+    """
+    return "interactive" if batch_no < settings.SYNC_INTERACTIVE_BATCHES else "bulk"
 
 
 def enqueue_plan(run) -> None:
@@ -28,7 +39,8 @@ def enqueue_plan(run) -> None:
 
 
 def enqueue_batch(run, batch_no: int) -> None:
-    _send(RUN_BATCH, [str(run.id), batch_no], run.workspace_id)
+    """Enqueue a run's batch; call it after releasing the run's lock (see ``engine``)."""
+    _send(RUN_BATCH, [str(run.id), batch_no], run.workspace_id, batch_queue(batch_no))
 
 
 def workspace_of_run(run_id):
