@@ -2,9 +2,9 @@
 
 Three queues, so a user's click never waits behind another tenant's 20,000-contact run:
 
-- ``interactive``: what a user is waiting for — planning a run, the first
-  ``SYNC_INTERACTIVE_BATCHES`` batches of every run (so a small run is entirely interactive),
-  previews, notifications, webhook registration;
+- ``interactive``: what a user is waiting for — planning a run, every batch of a small run
+  (one that fits in ``SYNC_INTERACTIVE_BATCHES`` batches) and the first that many batches of a
+  big one, previews, notifications, webhook registration;
 - ``bulk``: the later batches of big runs;
 - ``periodic``: beat's work — stale-run recovery, scheduled syncs, continuous drain/tick/polling,
   expiry warnings, the sandbox's webhook deliveries.
@@ -31,7 +31,8 @@ BULK = "bulk"
 PERIODIC = "periodic"
 QUEUES = (INTERACTIVE, BULK, PERIODIC)
 
-# A run's batches 0 .. N-1 (its first N × 20 contacts) go to ``interactive``, the rest to ``bulk``.
+# Runs of up to N × 20 contacts are interactive throughout; bigger ones after their N-th batch
+# are bulk (``sync.runs.dispatch.batch_queue``).
 SYNC_INTERACTIVE_BATCHES = int(os.environ.get("SYNC_INTERACTIVE_BATCHES", "3"))
 
 ROUTES = {

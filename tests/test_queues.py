@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.test import override_settings
@@ -54,7 +55,8 @@ def test_every_registered_task_routes_to_a_queue_a_worker_consumes(worker_file):
         queue = app.amqp.router.route({}, name)["queue"].name
         assert queue == queues.ROUTES[name]
         assert queue in consumed, f"{name} goes to {queue!r}; no worker in {worker_file} takes it"
-    assert {dispatch.batch_queue(0), dispatch.batch_queue(10**6)} <= consumed
+    small, big = SimpleNamespace(total=1), SimpleNamespace(total=10**6)
+    assert {dispatch.batch_queue(small, 0), dispatch.batch_queue(big, 10**6)} <= consumed
 
 
 @pytest.mark.parametrize("worker_file", WORKER_FILES)
@@ -69,5 +71,13 @@ def test_a_worker_started_without_q_consumes_every_queue():
 
 
 @override_settings(SYNC_INTERACTIVE_BATCHES=3)
-def test_a_runs_first_batches_are_interactive_then_bulk():
-    assert [dispatch.batch_queue(n) for n in range(5)] == ["interactive"] * 3 + ["bulk"] * 2
+def test_a_big_runs_first_batches_are_interactive_then_bulk():
+    big = SimpleNamespace(total=61)
+    assert [dispatch.batch_queue(big, n) for n in range(5)] == ["interactive"] * 3 + ["bulk"] * 2
+
+
+@override_settings(SYNC_INTERACTIVE_BATCHES=3)
+def test_a_small_run_is_interactive_to_its_end():
+    # 60 contacts: batches 0-2 and the closing empty batch 3.
+    small = SimpleNamespace(total=60)
+    assert {dispatch.batch_queue(small, n) for n in range(4)} == {"interactive"}

@@ -25,13 +25,18 @@ def _send(name: str, args: list, workspace_id, queue: str | None = None) -> None
     transaction.on_commit(lambda: current_app.send_task(name, args=args, kwargs=kwargs, **options))
 
 
-def batch_queue(batch_no: int) -> str:
-    """The first ``SYNC_INTERACTIVE_BATCHES`` batches of a run are interactive, the rest bulk.
+def batch_queue(run, batch_no: int) -> str:
+    """``interactive`` or ``bulk`` for one of a run's batches (``SYNC_INTERACTIVE_BATCHES`` = N).
 
-    So a small run (up to N × 20 contacts) never waits behind another tenant's big run, and a
-    big run shows progress at once, then moves to the bulk workers.
+    A run that fits in N batches (``total`` ≤ N × 20) is interactive to its end, closing empty
+    batch included, so it never waits behind another tenant's big run; a bigger run's first N
+    batches are interactive too (the user sees it start at once), the rest are bulk.
     """
-    return "interactive" if batch_no < settings.SYNC_INTERACTIVE_BATCHES else "bulk"
+    from sync.runs.engine import BATCH_SIZE  # the engine imports this module
+
+    limit = settings.SYNC_INTERACTIVE_BATCHES
+    small = run.total <= limit * BATCH_SIZE
+    return "interactive" if small or batch_no < limit else "bulk"
 
 
 def enqueue_plan(run) -> None:
@@ -40,7 +45,7 @@ def enqueue_plan(run) -> None:
 
 def enqueue_batch(run, batch_no: int) -> None:
     """Enqueue a run's batch; call it after releasing the run's lock (see ``engine``)."""
-    _send(RUN_BATCH, [str(run.id), batch_no], run.workspace_id, batch_queue(batch_no))
+    _send(RUN_BATCH, [str(run.id), batch_no], run.workspace_id, batch_queue(run, batch_no))
 
 
 def workspace_of_run(run_id):
