@@ -13,6 +13,10 @@ from django.db import transaction
 
 from sync.models import SyncRun
 
+# Work items per batch; defined here (the engine uses it as ``engine.BATCH_SIZE``) because the
+# queue of a batch depends on it and the engine imports this module, not the other way round.
+BATCH_SIZE = 20
+
 PLAN_RUN = "sync.plan_run"
 RUN_BATCH = "sync.run_batch"
 RECOVER_STALE_RUNS = "sync.recover_stale_runs"
@@ -32,8 +36,6 @@ def batch_queue(run, batch_no: int) -> str:
     batch included, so it never waits behind another tenant's big run; a bigger run's first N
     batches are interactive too (the user sees it start at once), the rest are bulk.
     """
-    from sync.runs.engine import BATCH_SIZE  # the engine imports this module
-
     limit = settings.SYNC_INTERACTIVE_BATCHES
     small = run.total <= limit * BATCH_SIZE
     return "interactive" if small or batch_no < limit else "bulk"

@@ -38,7 +38,7 @@ from sync.runs.lifecycle import finish
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 20
+BATCH_SIZE = dispatch.BATCH_SIZE  # 20 (defined by dispatch: it routes by it)
 
 
 def handler_for(kind: str) -> RunHandler:
