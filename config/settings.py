@@ -27,6 +27,7 @@ from config.env import (
 )
 from config.headers import content_security_policy, permissions_policy
 from config.logging_config import logging_config
+from config.queues import *  # noqa: F403 - queues and task routes (config/queues.py)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -307,6 +308,7 @@ QBO_REQUESTS_PER_MINUTE = env_int("QBO_REQUESTS_PER_MINUTE", 500)
 QBO_MAX_IN_FLIGHT = env_int("QBO_MAX_IN_FLIGHT", 10)
 QBO_BATCHES_PER_MINUTE = env_int("QBO_BATCHES_PER_MINUTE", 40)
 LACRM_REQUESTS_PER_MINUTE = env_int("LACRM_REQUESTS_PER_MINUTE", 300)
+PACING_REDIS_MAX_CONNECTIONS = env_int("PACING_REDIS_MAX_CONNECTIONS", 32)
 # Continuous sync: the verifier token is the Intuit app's webhook secret (never logged).
 QBO_WEBHOOK_VERIFIER_TOKEN = env_str(
     "QBO_WEBHOOK_VERIFIER_TOKEN", "" if PRODUCTION else "sandbox-webhook-verifier-token"
@@ -325,10 +327,8 @@ SANDBOX_LATENCY = env_float("SANDBOX_LATENCY", 0.0)
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
-CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

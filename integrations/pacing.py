@@ -28,6 +28,7 @@ test shortens "a minute") sets the window of every provider limit.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import time
 import uuid
@@ -100,14 +101,32 @@ return 0
 """
 
 _client: redis.Redis | None = None
-_client_url: str | None = None
+_client_config: tuple[str, int] | None = None
+
+
+def client_name() -> str:
+    """The name Redis's ``CLIENT LIST`` shows for this process's pacing connections."""
+    return f"ledgerlink-pacing-{os.getpid()}"
 
 
 def _redis() -> redis.Redis:
-    global _client, _client_url
-    if _client is None or _client_url != settings.REDIS_URL:
-        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
-        _client_url = settings.REDIS_URL
+    global _client, _client_config
+    config = (settings.REDIS_URL, settings.PACING_REDIS_MAX_CONNECTIONS)
+    if _client is None or _client_config != config:
+        if _client is not None:
+            _client.connection_pool.disconnect()  # the settings changed (tests): drop the old
+        # Blocking: with many threads in one process (I/O in flight per batch), a thread waits
+        # for a free connection instead of opening one more each time, without bound, or
+        # failing with "Too many connections" once a plain pool's limit is reached.
+        pool = redis.BlockingConnectionPool.from_url(
+            config[0],
+            max_connections=config[1],
+            timeout=10,
+            socket_timeout=5,
+            client_name=client_name(),
+        )
+        _client = redis.Redis(connection_pool=pool)
+        _client_config = config
     return _client
 
 

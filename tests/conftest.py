@@ -26,7 +26,7 @@ pytest_plugins = [
 settings.register_profile("ledgerlink", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ledgerlink")
 
-WORKER_FIXTURE = "celery_worker_process"
+WORKER_FIXTURES = ("celery_worker_process", "celery_worker_factory")
 # A test with a real worker waits for whole runs (up to 180 s each) and for the worker to start
 # and stop; the per-test limit in pyproject (pytest-timeout) is sized for everything else.
 WORKER_TEST_TIMEOUT = 600
@@ -38,12 +38,12 @@ def pytest_collection_modifyitems(config, items):
     longer time limit unless they set their own."""
     wrong = []
     for item in items:
-        starts_worker = WORKER_FIXTURE in getattr(item, "fixturenames", ())
+        starts_worker = bool(set(WORKER_FIXTURES) & set(getattr(item, "fixturenames", ())))
         marked = item.get_closest_marker("worker") is not None
         if starts_worker and not marked:
-            wrong.append(f"{item.nodeid}: uses {WORKER_FIXTURE} but is not marked worker")
+            wrong.append(f"{item.nodeid}: starts a worker but is not marked worker")
         elif marked and not starts_worker:
-            wrong.append(f"{item.nodeid}: is marked worker but does not use {WORKER_FIXTURE}")
+            wrong.append(f"{item.nodeid}: is marked worker but uses none of {WORKER_FIXTURES}")
         elif marked and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(WORKER_TEST_TIMEOUT))
     if wrong:

@@ -14,15 +14,21 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from config.queues import QUEUES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 class WorkerProcess:
     """A `celery worker` subprocess; ``kill()`` is SIGKILL, like a machine losing a worker."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, queues: str = "", name: str = ""
+    ) -> None:
         self.env = env
         self.log_path = log_path
+        self.queues = queues  # "" = every queue (config/queues.py), like a one-box install
+        self.name = name  # Celery node name, for ``inspect`` when several run
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -41,6 +47,8 @@ class WorkerProcess:
                 "--without-mingle",
                 "--without-heartbeat",
                 "--loglevel=INFO",
+                *(["-Q", self.queues] if self.queues else []),
+                *(["-n", f"{self.name}@%h"] if self.name else []),
             ],
             cwd=ROOT,
             env=self.env,
@@ -107,7 +115,7 @@ def _worker_env() -> dict[str, str]:
 def purge_broker() -> None:
     """Drop queued task messages left by an earlier test (a killed worker leaves some)."""
     client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete("celery", "unacked", "unacked_index")
+    client.delete("celery", *QUEUES, "unacked", "unacked_index")
 
 
 @pytest.fixture
@@ -120,6 +128,32 @@ def celery_worker_process(transactional_db, sandbox, tmp_path):
         yield worker
     finally:
         worker.stop()
+        purge_broker()
+
+
+@pytest.fixture
+def celery_worker_factory(transactional_db, sandbox, tmp_path):
+    """Factory: ``start(name, queues="bulk", **env)`` starts one more named worker process.
+
+    Extra ``env`` (e.g. ``SYNC_INTERACTIVE_BATCHES="1"``) is the worker's environment; every
+    worker started is stopped at the end of the test.
+    """
+    purge_broker()
+    started: list[WorkerProcess] = []
+
+    def start(name: str, queues: str = "", **env: str) -> WorkerProcess:
+        worker = WorkerProcess(
+            {**_worker_env(), **env}, tmp_path / f"worker-{name}.log", queues=queues, name=name
+        )
+        worker.start()
+        started.append(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.stop()
         purge_broker()
 
 

@@ -9,12 +9,17 @@ Two guards make duplicate or lost task deliveries harmless:
   closes and the lock goes with it, which is also how ``recover_stale_runs`` tells a dead run
   from a slow one;
 - batch numbers: a task whose number is not the run's ``next_batch`` is a duplicate and is dropped.
+
+The next task is enqueued only after the lock is released: sent while it is still held, another
+worker could take the task at once, fail to get the lock and drop it, and the run would stall
+until stale recovery. So each step below returns its follow-up, called after the ``with``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -33,7 +38,7 @@ from sync.runs.lifecycle import finish
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 20
+BATCH_SIZE = dispatch.BATCH_SIZE  # 20 (defined by dispatch: it routes by it)
 
 
 def handler_for(kind: str) -> RunHandler:
@@ -69,73 +74,88 @@ def _fail_from(run: SyncRun, exc: Exception) -> None:
     finish(run, SyncRun.Status.FAILED, reason)
 
 
+FollowUp = Callable[[], None] | None
+
+
+def _locked(run_id, step, *args) -> bool:
+    """Run ``step`` under the run's lock, then its follow-up (the next enqueue) after release.
+
+    False when another worker holds the lock (the step did not run)."""
+    with run_lock(run_id) as acquired:
+        follow_up = step(*args) if acquired else None
+    if follow_up is not None:
+        follow_up()
+    return acquired
+
+
 def execute_plan(run_id: str) -> None:
     """Plan a queued run, then hand it to the batches."""
-    with run_lock(run_id) as acquired:
-        if not acquired:
-            return
-        run = SyncRun.objects.filter(pk=run_id).first()
-        if run is None or not run.is_active:
-            return
-        if run.stop_requested:
-            finish(run, SyncRun.Status.STOPPED)
-            return
-        if not run.planned:
-            now = timezone.now()
-            SyncRun.objects.filter(pk=run.pk).update(
-                status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now
-            )
-            run.refresh_from_db()
-            ctx = BatchContext(run)
-            try:
-                handler = handler_for(run.kind)
-                pulled = handler.pull(run, ctx)
-                with transaction.atomic():
-                    handler.write_plan(run, pulled)
-                    SyncRun.objects.filter(pk=run.pk).update(planned=True)
-            except Exception as exc:  # noqa: BLE001 - every failure ends the run with a reason
-                _fail_from(run, exc)
-                return
+    _locked(run_id, _plan, run_id)
+
+
+def _plan(run_id: str) -> FollowUp:
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is None or not run.is_active:
+        return None
+    if run.stop_requested:
+        finish(run, SyncRun.Status.STOPPED)
+        return None
+    if not run.planned:
+        now = timezone.now()
+        SyncRun.objects.filter(pk=run.pk).update(
+            status=SyncRun.Status.RUNNING, started_at=now, heartbeat_at=now
+        )
         run.refresh_from_db()
-        dispatch.enqueue_batch(run, run.next_batch)
+        ctx = BatchContext(run)
+        try:
+            handler = handler_for(run.kind)
+            pulled = handler.pull(run, ctx)
+            with transaction.atomic():
+                handler.write_plan(run, pulled)
+                SyncRun.objects.filter(pk=run.pk).update(planned=True)
+        except Exception as exc:  # noqa: BLE001 - every failure ends the run with a reason
+            _fail_from(run, exc)
+            return None
+    run.refresh_from_db()
+    return lambda: dispatch.enqueue_batch(run, run.next_batch)
 
 
 def execute_batch(run_id: str, batch_no: int) -> None:
     """Process the run's next batch of work items, then enqueue the one after."""
-    with run_lock(run_id) as acquired:
-        if not acquired:
-            return
-        run = SyncRun.objects.filter(pk=run_id).first()
-        if run is None or not run.is_active or batch_no != run.next_batch:
-            return
-        if not run.planned:
-            # The plan task died before finishing; planning again is safe (it is idempotent).
-            dispatch.enqueue_plan(run)
-            return
-        if run.stop_requested:
-            finish(run, SyncRun.Status.STOPPED)
-            return
-        items = list(
-            SyncWorkItem.objects.filter(run=run, state=SyncWorkItem.State.PENDING).order_by("seq")[
-                :BATCH_SIZE
-            ]
-        )
-        if not items:
-            finish(run, SyncRun.Status.COMPLETED)
-            return
-        ctx = BatchContext(run)
-        ctx.heartbeat()
-        try:
-            handler_for(run.kind).process(run, items, ctx)
-        except Exception as exc:  # noqa: BLE001 - every failure ends the run with a reason
-            _fail_from(run, exc)
-            return
-        SyncRun.objects.filter(pk=run.pk).update(next_batch=F("next_batch") + 1)
-        run.refresh_from_db()
-        if run.stop_requested:
-            finish(run, SyncRun.Status.STOPPED)
-            return
-        dispatch.enqueue_batch(run, run.next_batch)
+    _locked(run_id, _batch, run_id, batch_no)
+
+
+def _batch(run_id: str, batch_no: int) -> FollowUp:
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is None or not run.is_active or batch_no != run.next_batch:
+        return None
+    if not run.planned:
+        # The plan task died before finishing; planning again is safe (it is idempotent).
+        return lambda: dispatch.enqueue_plan(run)
+    if run.stop_requested:
+        finish(run, SyncRun.Status.STOPPED)
+        return None
+    items = list(
+        SyncWorkItem.objects.filter(run=run, state=SyncWorkItem.State.PENDING).order_by("seq")[
+            :BATCH_SIZE
+        ]
+    )
+    if not items:
+        finish(run, SyncRun.Status.COMPLETED)
+        return None
+    ctx = BatchContext(run)
+    ctx.heartbeat()
+    try:
+        handler_for(run.kind).process(run, items, ctx)
+    except Exception as exc:  # noqa: BLE001 - every failure ends the run with a reason
+        _fail_from(run, exc)
+        return None
+    SyncRun.objects.filter(pk=run.pk).update(next_batch=F("next_batch") + 1)
+    run.refresh_from_db()
+    if run.stop_requested:
+        finish(run, SyncRun.Status.STOPPED)
+        return None
+    return lambda: dispatch.enqueue_batch(run, run.next_batch)
 
 
 def recover_stale_runs(stale_after: timedelta | None = None) -> list[str]:
@@ -161,18 +181,20 @@ def recover_stale_runs(stale_after: timedelta | None = None) -> list[str]:
 
 def _recover(run: SyncRun) -> bool:
     """Re-enqueue one run whose worker died; False when a live worker holds it or it ended."""
-    with run_lock(run.id) as acquired:
-        if not acquired:
-            return False  # A live worker is on it.
+    recovered: list[bool] = []
+
+    def step() -> FollowUp:
         run.refresh_from_db()
         if not run.is_active:
-            return False
+            return None
         if run.stop_requested:
             finish(run, SyncRun.Status.STOPPED)
-            return False
+            return None
         SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+        recovered.append(True)
         if run.planned:
-            dispatch.enqueue_batch(run, run.next_batch)
-        else:
-            dispatch.enqueue_plan(run)
-        return True
+            return lambda: dispatch.enqueue_batch(run, run.next_batch)
+        return lambda: dispatch.enqueue_plan(run)
+
+    _locked(run.id, step)  # Not acquired: a live worker is on it.
+    return bool(recovered)

@@ -60,6 +60,40 @@ def test_in_flight_slots_bound_concurrency():
     assert two_inside.is_set() and peak == 2
 
 
+def test_many_threads_share_a_bounded_pool_of_redis_connections(settings):
+    """Forty threads pacing at once on a pool of 3: all are admitted, waiting for a free
+    connection instead of failing, and Redis never sees more than 3 pacing connections."""
+    settings.PACING_REDIS_MAX_CONNECTIONS = 3
+    client = pacing._redis()
+    db = client.connection_pool.connection_kwargs.get("db", 0)
+    peak = 0
+    errors: list[Exception] = []
+    start = threading.Barrier(40)
+
+    def ours() -> int:
+        clients = redis.Redis.from_url(settings.REDIS_URL).client_list()
+        return sum(1 for c in clients if c["name"] == pacing.client_name() and int(c["db"]) == db)
+
+    def call():
+        start.wait(timeout=30)
+        try:
+            for _ in range(5):
+                pacing.wait_for_window("test:pool", 10_000, window=60.0)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(40)]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):
+        peak = max(peak, ours())
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert 1 <= peak <= 3
+    assert len(client.connection_pool._connections) <= 3
+
+
 def test_retry_delay_grows_is_capped_and_honours_retry_after(settings):
     settings.INTEGRATION_RETRY_BASE_SECONDS = 0.5
     settings.INTEGRATION_RETRY_CAP_SECONDS = 8.0
