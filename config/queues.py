@@ -44,6 +44,7 @@ ROUTES = {
     "notifications.connection_broken": INTERACTIVE,
     "lacrm.register_webhook": INTERACTIVE,
     "lacrm.remove_webhook": INTERACTIVE,
+    "lacrm.ensure_webhook": INTERACTIVE,
     # Beat's work.
     "sync.recover_stale_runs": PERIODIC,
     "sync.start_scheduled_syncs": PERIODIC,
