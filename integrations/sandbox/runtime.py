@@ -227,7 +227,13 @@ def lose_responses(system: str, operation: str, calls: Iterable[int] = (1,)) -> 
 def wait_until_held(held: SandboxScript, timeout: float = 60.0) -> bool:
     """Block until a call of the hold script was processed and its answer is held."""
     key, _ = _keys(held)
-    return _redis().blpop([key], timeout=timeout) is not None
+    # In one-second steps: a long blocking read can outlast a client's socket timeout.
+    deadline = time.monotonic() + timeout
+    while True:
+        if _redis().blpop([key], timeout=1) is not None:
+            return True
+        if time.monotonic() >= deadline:
+            return False
 
 
 def release(held: SandboxScript) -> None:

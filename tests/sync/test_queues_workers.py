@@ -11,8 +11,10 @@ at a known moment, not after a sleep.
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
+import redis
 
 from config.celery import app
 from integrations.records import LACRM
@@ -64,7 +66,17 @@ def assert_each_made_once(connected, n: int) -> None:
 def busy_workers(names: list[str]) -> list[str]:
     """The named workers executing a ``sync.run_batch`` now (Celery remote control)."""
     host = socket.gethostname()
-    replies = app.control.inspect(destination=[f"{n}@{host}" for n in names], timeout=5).active()
+    destination = [f"{n}@{host}" for n in names]
+    replies = None
+    deadline = time.monotonic() + 60
+    # A worker busy on a loaded machine may answer late: ask again until every one has.
+    while time.monotonic() < deadline:
+        try:
+            replies = app.control.inspect(destination=destination, timeout=5).active()
+        except redis.exceptions.TimeoutError:
+            continue
+        if replies and len(replies) == len(names):
+            break
     assert replies, "no worker answered inspect"
     return [
         node.split("@")[0]
