@@ -36,6 +36,13 @@ class ContactSyncHandler:
     """The ``contacts`` run kind."""
 
     kind = SyncRun.Kind.CONTACTS
+    # A batch takes up to 20 of each (``sync.runs.engine.next_items``): 20 QuickBooks creates in
+    # one batch call while 20 LACRM creates go beside it; then 20 pairs' field updates.
+    lanes = (
+        SyncWorkItem.Action.CREATE_IN_QBO,
+        SyncWorkItem.Action.CREATE_IN_LACRM,
+        SyncWorkItem.Action.UPDATE_PAIR,
+    )
 
     def pull(self, run: SyncRun, ctx: BatchContext) -> Pulled:
         return pull_contacts(run, ctx)

@@ -135,18 +135,15 @@ def _batch(run_id: str, batch_no: int) -> FollowUp:
     if run.stop_requested:
         finish(run, SyncRun.Status.STOPPED)
         return None
-    items = list(
-        SyncWorkItem.objects.filter(run=run, state=SyncWorkItem.State.PENDING).order_by("seq")[
-            :BATCH_SIZE
-        ]
-    )
+    handler = handler_for(run.kind)
+    items = next_items(run, getattr(handler, "lanes", ()))
     if not items:
         finish(run, SyncRun.Status.COMPLETED)
         return None
     ctx = BatchContext(run)
     ctx.heartbeat()
     try:
-        handler_for(run.kind).process(run, items, ctx)
+        handler.process(run, items, ctx)
     except Exception as exc:  # noqa: BLE001 - every failure ends the run with a reason
         _fail_from(run, exc)
         return None
@@ -156,6 +153,22 @@ def _batch(run_id: str, batch_no: int) -> FollowUp:
         finish(run, SyncRun.Status.STOPPED)
         return None
     return lambda: dispatch.enqueue_batch(run, run.next_batch)
+
+
+def next_items(run: SyncRun, lanes: tuple[str, ...] = ()) -> list[SyncWorkItem]:
+    """A batch: the next ``BATCH_SIZE`` pending items in plan order — or, for a kind whose
+    handler names ``lanes`` (actions that go to different systems, whose calls run side by
+    side), the next ``BATCH_SIZE`` of each lane, so every system still gets full batches of 20
+    (one QuickBooks batch call carries 20 creates) while the other's calls run beside them."""
+    pending = SyncWorkItem.objects.filter(run=run, state=SyncWorkItem.State.PENDING)
+    if not lanes:
+        return list(pending.order_by("seq")[:BATCH_SIZE])
+    items: list[SyncWorkItem] = []
+    for action in lanes:
+        items.extend(pending.filter(action=action).order_by("seq")[:BATCH_SIZE])
+    if not items:  # Work of an action no lane names (none today) still gets done.
+        items = list(pending.order_by("seq")[:BATCH_SIZE])
+    return sorted(items, key=lambda item: item.seq)
 
 
 def recover_stale_runs(stale_after: timedelta | None = None) -> list[str]:
