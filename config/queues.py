@@ -23,8 +23,13 @@ __all__ = [
     "CELERY_TASK_DEFAULT_QUEUE",
     "CELERY_TASK_QUEUES",
     "CELERY_TASK_ROUTES",
+    "SYNC_CALLS_IN_FLIGHT",
     "SYNC_INTERACTIVE_BATCHES",
 ]
+
+# API calls one batch has in flight at once (``sync.runs.calls``); the Redis limiter still
+# decides each tenant's rate. LACRM's own in-flight cap is 4.
+SYNC_CALLS_IN_FLIGHT = int(os.environ.get("SYNC_CALLS_IN_FLIGHT") or 4)
 
 INTERACTIVE = "interactive"
 BULK = "bulk"

@@ -81,10 +81,13 @@ def _fresh_cache():
     import redis
     from django.conf import settings
 
+    # Read before the test: a test may point REDIS_URL at a dead server (its ``settings`` are
+    # restored only after this fixture's clean-up).
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    url = settings.REDIS_URL
     yield
     # Delete only this process's cache keys: FLUSHDB would also empty the Celery broker queues.
-    prefix = settings.CACHES["default"]["KEY_PREFIX"]
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis.Redis.from_url(url)
     keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
     if keys:
         client.delete(*keys)

@@ -107,6 +107,7 @@ def _worker_env() -> dict[str, str]:
         FIELD_ENCRYPTION_KEYS=",".join(settings.FIELD_ENCRYPTION_KEYS),
         SYNC_STALE_AFTER_SECONDS=str(settings.SYNC_STALE_AFTER_SECONDS),
         SYNC_CHANGES_WINDOW_SECONDS=str(settings.SYNC_CHANGES_WINDOW_SECONDS),
+        SYNC_CALLS_IN_FLIGHT=str(settings.SYNC_CALLS_IN_FLIGHT),
         PYTHONUNBUFFERED="1",
     )
     return env

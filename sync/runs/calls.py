@@ -24,8 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 
-# Calls in flight per batch (``SYNC_CALLS_IN_FLIGHT`` overrides); the Redis limiter still decides
-# the rate. LACRM's own in-flight cap is 4 (``integrations.lacrm.limits``).
+# Calls in flight per batch (the setting ``SYNC_CALLS_IN_FLIGHT``, config/queues.py, overrides);
+# the Redis limiter still decides the rate. LACRM's own in-flight cap is 4.
 CALLS_IN_FLIGHT = 4
 
 

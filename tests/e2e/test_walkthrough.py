@@ -19,11 +19,13 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from accounts.models import User, Workspace
 from integrations.models import LacrmConnection, QuickBooksConnection
+from integrations.sandbox import runtime
 from integrations.sandbox.demo_data.demo import FRANK_EMAIL
 from integrations.sandbox.lacrm.models import SandboxLacrmAccount
-from integrations.sandbox.models import SandboxKnobs
+from integrations.sandbox.models import SandboxKnobs, SandboxScript
 from summaries.kind import KIND as SUMMARIES_KIND
 from sync.models import ContactLink, SyncLogEntry, SyncRun
+from sync.runs import BATCH_SIZE
 from tests.e2e.browsing import (
     attribute,
     click,
@@ -54,8 +56,21 @@ SLOW_MS = 300
 RUN_TIMEOUT = 180
 
 
+@pytest.fixture
+def calls_one_at_a_time(settings):
+    """The worker sends one call at a time, so the held create below is the only call in flight
+    and Stop lands before the next (the worker gets the setting, ``tests.fixtures_worker``)."""
+    settings.SYNC_CALLS_IN_FLIGHT = 1
+
+
 def test_newcomer_walks_signup_connect_sync_stop_resume_logs_summaries_review(
-    live_server, sandbox, celery_worker_process, browser, tmp_path
+    live_server,
+    sandbox,
+    calls_one_at_a_time,
+    celery_worker_process,
+    browser,
+    tmp_path,
+    release_holds,
 ):
     started = time.monotonic()
     base = live_server.url
@@ -178,6 +193,12 @@ def sync_stop_and_sync_again(browser, tmp_path) -> tuple[SyncRun, SyncRun]:
     submit_and_wait(browser, By.LINK_TEXT, "Dashboard", "Dashboard")
     assert "First time?" in text(browser, ".tip")
     _set_latency(SLOW_MS)
+    # A batch takes up to 20 creates of each system: hold the 21st LACRM create (the first of
+    # the second batch) so the run is certainly still running, with the first batch shown, when
+    # Stop is pressed; it is let go once Stop was asked for.
+    held = runtime.script(
+        "lacrm", "CreateContact", SandboxScript.Action.HOLD, [BATCH_SIZE + 1], hold_seconds=120
+    )
     submit_and_wait(browser, By.ID, "sync-contacts", "Dashboard")
     wait_text(browser, ".messages", "Sync New Contacts started.")
 
@@ -193,6 +214,8 @@ def sync_stop_and_sync_again(browser, tmp_path) -> tuple[SyncRun, SyncRun]:
     # A viewport-only shot: resizing the window now would only delay the click on Stop.
     assert browser.save_screenshot(str(tmp_path / "dashboard-running.png"))
     submit_and_wait(browser, By.ID, "stop-run", "Dashboard")
+    assert runtime.wait_until_held(held, timeout=60), "the second batch's first create never came"
+    runtime.release(held)
     _wait_for_run(browser, "Sync New Contacts", "Stopped", timeout=90)
     assert "Click the button again to continue" in text(browser, "#run-panel")
     first = _latest_run(SyncRun.Kind.CONTACTS)
