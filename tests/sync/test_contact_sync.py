@@ -8,9 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from integrations.sandbox import runtime
 from integrations.sandbox.demo_data import build_dataset
 from integrations.sandbox.lacrm.store import load_contacts, regenerate_key
-from integrations.sandbox.models import SandboxCall, SandboxKnobs
+from integrations.sandbox.models import SandboxCall, SandboxKnobs, SandboxScript
 from integrations.sandbox.qbo.store import load_customers
 from sync import runs
 from sync.matching.normalize import normalize_company, normalize_email
@@ -155,21 +156,34 @@ def load_synthetic(connected, customers: int, contacts: int, overlap: float = 0.
     load_contacts(connected.lacrm_account, data.lacrm_contacts)
 
 
+@pytest.fixture
+def calls_one_at_a_time(settings):
+    """The worker sends one call at a time (it gets the setting, ``tests.fixtures_worker``)."""
+    settings.SYNC_CALLS_IN_FLIGHT = 1
+
+
 @pytest.mark.worker
 def test_stop_after_first_batch_then_sync_again_finishes_without_gap_or_duplicate(
-    connected_workspace_empty, celery_worker_process
+    connected_workspace_empty, calls_one_at_a_time, celery_worker_process, release_holds
 ):
     connected = connected_workspace_empty
     workspace = connected.workspace
     load_synthetic(connected, 60, 50)
     SandboxKnobs.objects.filter(pk=1).update(latency_ms=40)
+    # A batch takes up to 20 creates of each system: hold the 21st LACRM create (the second
+    # batch's first) so Stop certainly arrives while the run still has work left.
+    held = runtime.script(
+        "lacrm", "CreateContact", SandboxScript.Action.HOLD, [runs.BATCH_SIZE + 1], hold_seconds=120
+    )
 
     run, _ = runs.start_run(workspace, SyncRun.Kind.CONTACTS)
-    wait_for(lambda: SyncRun.objects.get(pk=run.pk).processed >= 1, timeout=60)
+    assert runtime.wait_until_held(held, timeout=120), "the second batch never started"
+    assert SyncRun.objects.get(pk=run.pk).processed >= runs.BATCH_SIZE  # the first is booked
     runs.request_stop(run)
+    runtime.release(held)
     finished(run)
     assert run.status == SyncRun.Status.STOPPED
-    assert 1 <= run.processed <= 2 * runs.BATCH_SIZE  # one batch: up to 20 creates a system
+    assert runs.BATCH_SIZE <= run.processed < run.total
     first_created = run.created_in_lacrm + run.created_in_qbo
 
     SandboxKnobs.objects.filter(pk=1).update(latency_ms=0)
