@@ -14,7 +14,6 @@ from integrations.sandbox.qbo.models import SandboxQboName
 from integrations.sandbox.qbo.names import update_name
 from sync import runs
 from sync.models import ContactLink, SyncLogEntry, SyncRun
-from tests.fixtures_worker import wait_for
 from tests.sync.helpers import assert_counters_match_logs, both_sides, duplicates, finished
 from tests.sync.preview_helpers import (
     apply,
@@ -212,15 +211,32 @@ def test_records_changed_between_preview_and_apply_are_not_acted_on(
     assert "or its decision would now differ" in page
 
 
+@pytest.fixture
+def calls_one_at_a_time(settings):
+    """The worker sends one call at a time (it gets the setting, ``tests.fixtures_worker``)."""
+    settings.SYNC_CALLS_IN_FLIGHT = 1
+
+
 @pytest.mark.worker
-def test_a_stopped_apply_run_resumes_the_same_plan(connected_workspace, celery_worker_process):
+def test_a_stopped_apply_run_resumes_the_same_plan(
+    connected_workspace, calls_one_at_a_time, celery_worker_process, release_holds
+):
+    from integrations.sandbox import runtime
+    from integrations.sandbox.models import SandboxScript
+
     cw = connected_workspace
     preview = ready(start_preview(cw))
     SandboxKnobs.objects.filter(pk=1).update(latency_ms=40)
+    # A batch takes up to 20 creates of each system: hold the second batch's first LACRM create
+    # so Stop certainly arrives while the run still has work left.
+    held = runtime.script(
+        "lacrm", "CreateContact", SandboxScript.Action.HOLD, [runs.BATCH_SIZE + 1], hold_seconds=120
+    )
 
     first = apply(cw, preview)
-    wait_for(lambda: SyncRun.objects.get(pk=first.pk).processed >= 1, timeout=90)
+    assert runtime.wait_until_held(held, timeout=120), "the second batch never started"
     runs.request_stop(first)
+    runtime.release(held)
     finished(first)
     assert first.status == SyncRun.Status.STOPPED
     assert 1 <= first.processed < first.total
