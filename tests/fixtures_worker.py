@@ -120,6 +120,15 @@ def purge_broker() -> None:
 
 
 @pytest.fixture
+def calls_one_at_a_time(settings):
+    """The worker sends one call at a time (it gets the setting, see ``_worker_env``): a test that
+    holds or loses one named call then has only that call in flight, and Stop lands before the
+    next (``tests/sync/test_concurrent_batches.py`` covers calls in flight together)."""
+    settings.SYNC_CALLS_IN_FLIGHT = 1
+    return settings
+
+
+@pytest.fixture
 def celery_worker_process(transactional_db, sandbox, tmp_path):
     """Start a real Celery worker against the test database; yields the WorkerProcess."""
     purge_broker()

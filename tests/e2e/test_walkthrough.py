@@ -56,13 +56,6 @@ SLOW_MS = 300
 RUN_TIMEOUT = 180
 
 
-@pytest.fixture
-def calls_one_at_a_time(settings):
-    """The worker sends one call at a time, so the held create below is the only call in flight
-    and Stop lands before the next (the worker gets the setting, ``tests.fixtures_worker``)."""
-    settings.SYNC_CALLS_IN_FLIGHT = 1
-
-
 def test_newcomer_walks_signup_connect_sync_stop_resume_logs_summaries_review(
     live_server,
     sandbox,

@@ -156,12 +156,6 @@ def load_synthetic(connected, customers: int, contacts: int, overlap: float = 0.
     load_contacts(connected.lacrm_account, data.lacrm_contacts)
 
 
-@pytest.fixture
-def calls_one_at_a_time(settings):
-    """The worker sends one call at a time (it gets the setting, ``tests.fixtures_worker``)."""
-    settings.SYNC_CALLS_IN_FLIGHT = 1
-
-
 @pytest.mark.worker
 def test_stop_after_first_batch_then_sync_again_finishes_without_gap_or_duplicate(
     connected_workspace_empty, calls_one_at_a_time, celery_worker_process, release_holds

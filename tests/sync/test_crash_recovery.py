@@ -160,15 +160,6 @@ def test_worker_killed_during_a_lacrm_contact_create_adopts_the_contact(
 
 
 @pytest.fixture
-def calls_one_at_a_time(settings):
-    """The sandbox's lost answers hit calls by their order: a test that names which create
-    loses its answer sends its creates one after another (``test_concurrent_batches`` covers
-    calls in flight together)."""
-    settings.SYNC_CALLS_IN_FLIGHT = 1
-    return settings
-
-
-@pytest.fixture
 def quick_retries(settings):
     settings.INTEGRATION_RETRY_TRIES = 2
     settings.INTEGRATION_RETRY_BASE_SECONDS = 0.01

@@ -211,12 +211,6 @@ def test_records_changed_between_preview_and_apply_are_not_acted_on(
     assert "or its decision would now differ" in page
 
 
-@pytest.fixture
-def calls_one_at_a_time(settings):
-    """The worker sends one call at a time (it gets the setting, ``tests.fixtures_worker``)."""
-    settings.SYNC_CALLS_IN_FLIGHT = 1
-
-
 @pytest.mark.worker
 def test_a_stopped_apply_run_resumes_the_same_plan(
     connected_workspace, calls_one_at_a_time, celery_worker_process, release_holds
