@@ -11,6 +11,7 @@ and one for the install, kept for 40 days; a Redis hiccup never fails the API ca
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 
 import redis
@@ -23,14 +24,19 @@ ALL = "all"
 KEEP_SECONDS = 40 * 24 * 3600
 _client: redis.Redis | None = None
 _client_url: str | None = None
+# A batch's calls run on several threads (sync.runs.calls): without the lock two of them could
+# each make a client, and the one dropped closes its pool (redis-py does on garbage collection)
+# under the other thread's command ("I/O operation on closed file").
+_client_lock = threading.Lock()
 
 
 def _redis() -> redis.Redis:
     global _client, _client_url
-    if _client is None or _client_url != settings.REDIS_URL:
-        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-        _client_url = settings.REDIS_URL
-    return _client
+    with _client_lock:
+        if _client is None or _client_url != settings.REDIS_URL:
+            _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+            _client_url = settings.REDIS_URL
+        return _client
 
 
 def month_of(moment: datetime | None = None) -> str:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -102,6 +103,7 @@ return 0
 
 _client: redis.Redis | None = None
 _client_config: tuple[str, int] | None = None
+_client_lock = threading.Lock()
 
 
 def client_name() -> str:
@@ -111,23 +113,24 @@ def client_name() -> str:
 
 def _redis() -> redis.Redis:
     global _client, _client_config
-    config = (settings.REDIS_URL, settings.PACING_REDIS_MAX_CONNECTIONS)
-    if _client is None or _client_config != config:
-        if _client is not None:
-            _client.connection_pool.disconnect()  # the settings changed (tests): drop the old
-        # Blocking: with many threads in one process (I/O in flight per batch), a thread waits
-        # for a free connection instead of opening one more each time, without bound, or
-        # failing with "Too many connections" once a plain pool's limit is reached.
-        pool = redis.BlockingConnectionPool.from_url(
-            config[0],
-            max_connections=config[1],
-            timeout=10,
-            socket_timeout=5,
-            client_name=client_name(),
-        )
-        _client = redis.Redis(connection_pool=pool)
-        _client_config = config
-    return _client
+    with _client_lock:  # one pool per process, also with a batch's calls on threads
+        config = (settings.REDIS_URL, settings.PACING_REDIS_MAX_CONNECTIONS)
+        if _client is None or _client_config != config:
+            if _client is not None:
+                _client.connection_pool.disconnect()  # the settings changed (tests): drop the old
+            # Blocking: with many threads in one process (I/O in flight per batch), a thread waits
+            # for a free connection instead of opening one more each time, without bound, or
+            # failing with "Too many connections" once a plain pool's limit is reached.
+            pool = redis.BlockingConnectionPool.from_url(
+                config[0],
+                max_connections=config[1],
+                timeout=10,
+                socket_timeout=5,
+                client_name=client_name(),
+            )
+            _client = redis.Redis(connection_pool=pool)
+            _client_config = config
+        return _client
 
 
 def _key(*parts: str) -> str:

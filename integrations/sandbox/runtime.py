@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import json
 import random
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -40,6 +41,7 @@ class Fault(Enum):
 
 
 _redis_client: redis.Redis | None = None
+_redis_lock = threading.Lock()
 # When the current sandbox request started (set by SandboxTimingMiddleware).
 request_started: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "sandbox_request_started", default=None
@@ -48,9 +50,10 @@ request_started: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 
 def _redis() -> redis.Redis:
     global _redis_client
-    if _redis_client is None:
-        _redis_client = redis.Redis.from_url(settings.REDIS_URL)
-    return _redis_client
+    with _redis_lock:  # the sandbox's web server answers on threads: one client per process
+        if _redis_client is None:
+            _redis_client = redis.Redis.from_url(settings.REDIS_URL)
+        return _redis_client
 
 
 def knobs() -> SandboxKnobs:

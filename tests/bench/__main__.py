@@ -28,9 +28,10 @@ Parts:
   pacing 300/min) and 150 ms sandbox latency; ``--loose-limits`` raises them for a quick run and
   every figure's line then says LOOSE.
 - ``many``: ``--tenants`` (100) workspaces × ``--tenant-size`` (200) + 200 started at once on
-  one worker process (``--worker-concurrency``, 2): aggregate creates/min against the sum of
-  the tenants' limits and the sandbox's own measured capacity (``--probe-threads`` clients),
-  slowest/fastest tenant progress, CPU by process (``tests/bench/many.py``).
+  one worker process (``--worker-pool``, prefork; ``--worker-concurrency``, 2): aggregate
+  creates/min against the sum of the tenants' limits and the sandbox's own measured capacity
+  (``--probe-threads`` clients), slowest/fastest tenant progress, CPU by process
+  (``tests/bench/many.py``).
 - ``summaries``: the sync above, then Update Invoice Summaries on the same data: API calls by
   operation against ⌈open invoices/1000⌉ QBO queries + one LACRM call per note.
 
@@ -148,6 +149,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=_env_int("BENCH_WORKER_CONCURRENCY", 2),
         help="the many part's one worker process: --concurrency of its pool",
     )
+    parser.add_argument(
+        "--worker-pool",
+        choices=("threads", "prefork"),
+        default=os.environ.get("BENCH_WORKER_POOL") or "prefork",
+        help="the many part's worker pool: threads (one process) or prefork (a child per slot)",
+    )
     parser.add_argument("--probe-threads", type=int, default=_env_int("BENCH_PROBE_THREADS", 64))
     parser.add_argument(
         "--loose-limits",
@@ -185,6 +192,7 @@ def _flags(args: argparse.Namespace) -> list[str]:
         f"--tenants={args.tenants}",
         f"--tenant-size={args.tenant_size}",
         f"--worker-concurrency={args.worker_concurrency}",
+        f"--worker-pool={args.worker_pool}",
         f"--probe-threads={args.probe_threads}",
     ]
     return flags if args.real_limits else [*flags, "--loose-limits"]
@@ -232,6 +240,7 @@ def run_part(part: str, args: argparse.Namespace) -> None:
             real_limits=args.real_limits,
             latency_ms=args.latency_ms,
             concurrency=args.worker_concurrency,
+            pool=args.worker_pool,
             probe_threads=args.probe_threads,
         )
     elif part == "continuous":

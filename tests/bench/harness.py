@@ -243,7 +243,7 @@ class Stage:
         web.start(self.env())
         self._wait(web, lambda: self._http_ok("/healthz"), "web server")
 
-    def start_worker(self, concurrency: int = 1) -> None:
+    def start_worker(self, concurrency: int = 1, pool: str = "prefork") -> None:
         worker = Child(
             "worker",
             [
@@ -253,7 +253,7 @@ class Stage:
                 "-A",
                 "config",
                 "worker",
-                "--pool=prefork",
+                f"--pool={pool}",
                 f"--concurrency={concurrency}",
                 "--without-gossip",
                 "--without-mingle",

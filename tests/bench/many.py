@@ -30,8 +30,9 @@ from tests.bench.harness import Stage, install_sigterm_handler
 TICK = os.sysconf("SC_CLK_TCK")
 CONCURRENCY = [1]  # the worker's --concurrency, for the report
 SLOTS_NOTE = (
-    "one blocking call per worker slot: {n} slots at this latency serve at most {cap:.0f} "
-    "calls/min (a bound only if each slot makes one call at a time)"
+    "in flight at most: the worker's {n} slots × {k} calls per batch = {nk} calls, at most "
+    "{cap:.0f} calls/min at this latency; the sandbox's web server answers 8 at once "
+    "(2 processes × 4 threads), at most {web:.0f}/min"
 )
 
 
@@ -113,7 +114,8 @@ def run(
     real_limits: bool,
     latency_ms: int,
     concurrency: int,
-    probe_threads: int,
+    pool: str = "prefork",
+    probe_threads: int = 64,
 ) -> None:
     install_sigterm_handler()
     CONCURRENCY[0] = concurrency
@@ -122,14 +124,15 @@ def run(
     tag = "" if real_limits else " [LOOSE LIMITS]"
     print(
         f"{tenants} tenants × ({customers} QBO + {contacts} LACRM, {overlap:.0%} overlap) at "
-        f"once on one Celery worker process (--concurrency={concurrency}), sandbox latency "
+        f"once on one Celery worker process (--pool={pool} --concurrency={concurrency}), "
+        f"sandbox latency "
         f"{latency_ms} ms{tag}"
     )
     with Stage(pacing=pacing_env(real_limits)) as stage:
         stage.prepare()
         set_knobs(real_limits, latency_ms)
         stage.start_web()
-        stage.start_worker(concurrency=concurrency)
+        stage.start_worker(concurrency=concurrency, pool=pool)
         from django_scopes import scopes_disabled
 
         with scopes_disabled():
@@ -219,10 +222,15 @@ def _report(runs, limits, wall, first_done, fairness, cap, cpu, tag):
     print(f"  CPU by process over the runs (2 cores, shared machine): {share}")
     print(f"  busiest process: {busiest} ({cpu[busiest] / wall:.0%} of one core)")
     if limits.latency_s:
-        slots = SLOTS_NOTE.format(n=CONCURRENCY[0], cap=CONCURRENCY[0] * 60 / limits.latency_s)
-        print(f"  {slots}")
+        from sync.runs.calls import calls_in_flight
+
+        n, k = CONCURRENCY[0], calls_in_flight()
+        note = SLOTS_NOTE.format(
+            n=n, k=k, nk=n * k, cap=n * k * 60 / limits.latency_s, web=8 * 60 / limits.latency_s
+        )
+        print(f"  {note}")
         if cpu[busiest] / wall < 0.6:
             print(
-                "  no process is CPU-bound: the runs wait on API calls in the worker's slots "
-                "(see the line above), not on CPU"
+                "  no process is CPU-bound: the runs wait on API calls in flight (see the line "
+                "above), not on CPU"
             )
