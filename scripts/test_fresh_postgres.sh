@@ -121,8 +121,10 @@ cat "$WORK/ascii.log"
 grep -q 'needs UTF8' "$WORK/ascii.log" || fail "no explanation for SQL_ASCII"
 
 step "not root and no superuser access: it says what to do"
+# The script goes in on stdin: nobody may not be able to read the checkout (a clone under a 0700
+# mktemp folder, as CI's is).
 if (cd / && runuser -u nobody -- env -u LANG DATABASE_URL="$(url_for nonroot)" PG_SOCKET_DIR="$WORK" \
-  PYTHON=/usr/bin/python3 bash "$ROOT/scripts/ensure_services.sh" postgres) >"$WORK/nonroot.log" 2>&1; then
+  PYTHON=/usr/bin/python3 bash -s postgres) <"$ROOT/scripts/ensure_services.sh" >"$WORK/nonroot.log" 2>&1; then
   fail "ensure_services.sh as nobody succeeded without access"
 fi
 cat "$WORK/nonroot.log"
