@@ -9,6 +9,14 @@ Three queues, so a user's click never waits behind another tenant's 20,000-conta
 - ``periodic``: beat's work — stale-run recovery, scheduled syncs, continuous drain/tick/polling,
   expiry warnings, the sandbox's webhook deliveries.
 
+A worker that consumes several queues takes them in the order it lists them (kombu's
+``queue_order_strategy`` "priority", not its default round robin): a worker started without
+``-Q`` asks ``interactive``, then ``periodic``, then ``bulk``, so a queued interactive batch goes
+before any bulk batch, and when a hundred tenants start at once every run gets its first
+batches done before any run's bulk batches race ahead (the fairness the many-tenant bench
+measures). The bulk worker of the Procfile lists ``bulk,interactive``: bulk first, and it helps
+with interactive work only when no bulk work waits.
+
 ``sync.runs.dispatch`` picks ``interactive`` or ``bulk`` per batch; every other task goes by
 ``CELERY_TASK_ROUTES``. A task on a queue no worker consumes is a silent outage:
 ``tests/test_queues.py`` checks that every registered task routes to a queue that the worker
@@ -20,6 +28,7 @@ from __future__ import annotations
 import os
 
 __all__ = [
+    "CELERY_BROKER_TRANSPORT_OPTIONS",
     "CELERY_TASK_DEFAULT_QUEUE",
     "CELERY_TASK_QUEUES",
     "CELERY_TASK_ROUTES",
@@ -34,7 +43,13 @@ SYNC_CALLS_IN_FLIGHT = int(os.environ.get("SYNC_CALLS_IN_FLIGHT") or 4)
 INTERACTIVE = "interactive"
 BULK = "bulk"
 PERIODIC = "periodic"
-QUEUES = (INTERACTIVE, BULK, PERIODIC)
+QUEUES = (INTERACTIVE, PERIODIC, BULK)  # the order a worker without -Q asks them in
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # With acks_late, a task whose worker died is redelivered after this many seconds.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT") or 3600),
+    # A worker takes its queues in the order it lists them (see above), not round robin.
+    "queue_order_strategy": "priority",
+}
 
 # Runs of up to N × 20 contacts are interactive throughout; bigger ones after their N-th batch
 # are bulk (``sync.runs.dispatch.batch_queue``).

@@ -336,8 +336,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 660)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# With acks_late, a task whose worker died is redelivered after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# CELERY_BROKER_TRANSPORT_OPTIONS (redelivery timeout, queue order): config/queues.py.
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = beat_schedule(sandbox_enabled=SANDBOX_ENABLED)
 # A run whose heartbeat is older than this, and whose lock nobody holds, is re-enqueued.

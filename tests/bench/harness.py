@@ -31,6 +31,10 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = "postgres://ledgerlink:ledgerlink@127.0.0.1:5432/ledgerlink"
 BENCH_REDIS_DB = 14
 SETTINGS_MODULE = "tests.bench.settings"
+# The stage's sandbox web server: gunicorn processes × threads, the Procfile's web (2 × 4). It
+# answers at most WEB_WORKERS × WEB_THREADS calls at once, which bounds what the sandbox can
+# serve at a given latency (the many-tenant bench measures that capacity and reports it).
+WEB_WORKERS, WEB_THREADS = 2, 4
 PASSWORD = "bench-password-0d1f3c"  # noqa: S105 - a throwaway user in a throwaway database
 
 
@@ -231,9 +235,9 @@ class Stage:
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",
-                "2",
+                str(WEB_WORKERS),
                 "--threads",
-                "4",
+                str(WEB_THREADS),
                 "--log-level",
                 "warning",
             ],

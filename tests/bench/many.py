@@ -25,14 +25,14 @@ import time
 from pathlib import Path
 
 from tests.bench.bounds import Limits, aggregate_rate, ratio
-from tests.bench.harness import Stage, install_sigterm_handler
+from tests.bench.harness import WEB_THREADS, WEB_WORKERS, Stage, install_sigterm_handler
 
 TICK = os.sysconf("SC_CLK_TCK")
 CONCURRENCY = [1]  # the worker's --concurrency, for the report
 SLOTS_NOTE = (
     "in flight at most: the worker's {n} slots × {k} calls per batch = {nk} calls, at most "
-    "{cap:.0f} calls/min at this latency; the sandbox's web server answers 8 at once "
-    "(2 processes × 4 threads), at most {web:.0f}/min"
+    "{cap:.0f} calls/min at this latency; the sandbox's web server answers {slots} at once "
+    "({workers} processes × {threads} threads), at most {web:.0f}/min"
 )
 
 
@@ -226,7 +226,14 @@ def _report(runs, limits, wall, first_done, fairness, cap, cpu, tag):
 
         n, k = CONCURRENCY[0], calls_in_flight()
         note = SLOTS_NOTE.format(
-            n=n, k=k, nk=n * k, cap=n * k * 60 / limits.latency_s, web=8 * 60 / limits.latency_s
+            n=n,
+            k=k,
+            nk=n * k,
+            cap=n * k * 60 / limits.latency_s,
+            slots=WEB_WORKERS * WEB_THREADS,
+            workers=WEB_WORKERS,
+            threads=WEB_THREADS,
+            web=WEB_WORKERS * WEB_THREADS * 60 / limits.latency_s,
         )
         print(f"  {note}")
         if cpu[busiest] / wall < 0.6:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import socket
 import time
+import uuid
 
 import pytest
 import redis
@@ -23,6 +24,8 @@ from integrations.sandbox.models import SandboxCall, SandboxScript
 from integrations.sandbox.qbo.store import load_customers
 from sync import runs
 from sync.models import ContactLink, SyncRun, SyncWorkItem
+from sync.runs import dispatch
+from tests.fixtures_worker import wait_for
 from tests.sync.helpers import assert_counters_match_logs, both_sides, duplicates, finished, recover
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -158,3 +161,22 @@ def test_a_worker_killed_mid_batch_the_other_finishes_the_run(
     [survivor] = [w for name, w in workers.items() if name != busy]
     assert survivor.proc.poll() is None
     assert LACRM == "lacrm"
+
+
+def test_a_worker_on_every_queue_takes_interactive_work_before_bulk(celery_worker_factory):
+    """Queued in the order bulk, bulk, interactive, interactive before the worker starts, the two
+    interactive tasks run first (kombu's default round robin would run one bulk task between
+    them). The tasks are batches of runs that do not exist, so each ends at once."""
+    sent: dict[str, str] = {}
+    for queue in ("bulk", "bulk", "interactive", "interactive"):
+        result = app.send_task(dispatch.RUN_BATCH, args=[str(uuid.uuid4()), 0], queue=queue)
+        sent[result.id] = queue
+    worker = celery_worker_factory("all")  # every queue, one slot
+
+    def order() -> list[str]:
+        text = worker.log_path.read_text()
+        done = [(text.find(f"[{task_id}] succeeded"), task_id) for task_id in sent]
+        return [sent[task_id] for at, task_id in sorted(done) if at >= 0]
+
+    wait_for(lambda: len(order()) == 4, timeout=60, message="the worker ran all four tasks")
+    assert order() == ["interactive", "interactive", "bulk", "bulk"]
