@@ -28,10 +28,11 @@ Parts:
   pacing 300/min) and 150 ms sandbox latency; ``--loose-limits`` raises them for a quick run and
   every figure's line then says LOOSE.
 - ``many``: ``--tenants`` (100) workspaces × ``--tenant-size`` (200) + 200 started at once on
-  one worker process (``--worker-pool``, prefork; ``--worker-concurrency``, 2): aggregate
+  one worker process (``--worker-pool``, prefork; ``--worker-concurrency``, 4): aggregate
   creates/min against the sum of the tenants' limits and the sandbox's own measured capacity
   (``--probe-threads`` clients), slowest/fastest tenant progress, CPU by process
-  (``tests/bench/many.py``).
+  (``tests/bench/many.py``). The sandbox QuickBooks sends no webhooks there unless
+  ``--qbo-webhooks`` (``BENCH_QBO_WEBHOOKS=1``): see ``many.py`` for why.
 - ``summaries``: the sync above, then Update Invoice Summaries on the same data: API calls by
   operation against ⌈open invoices/1000⌉ QBO queries + one LACRM call per note.
 
@@ -146,7 +147,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--worker-concurrency",
         type=int,
-        default=_env_int("BENCH_WORKER_CONCURRENCY", 2),
+        default=_env_int("BENCH_WORKER_CONCURRENCY", 4),
         help="the many part's one worker process: --concurrency of its pool",
     )
     parser.add_argument(
@@ -156,6 +157,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="the many part's worker pool: threads (one process) or prefork (a child per slot)",
     )
     parser.add_argument("--probe-threads", type=int, default=_env_int("BENCH_PROBE_THREADS", 64))
+    parser.add_argument(
+        "--qbo-webhooks",
+        action="store_true",
+        default=os.environ.get("BENCH_QBO_WEBHOOKS", "") not in ("", "0"),
+        help="the many part: the sandbox QuickBooks sends its one-per-change webhooks",
+    )
     parser.add_argument(
         "--loose-limits",
         action="store_true",
@@ -194,6 +201,7 @@ def _flags(args: argparse.Namespace) -> list[str]:
         f"--worker-concurrency={args.worker_concurrency}",
         f"--worker-pool={args.worker_pool}",
         f"--probe-threads={args.probe_threads}",
+        *(["--qbo-webhooks"] if args.qbo_webhooks else []),
     ]
     return flags if args.real_limits else [*flags, "--loose-limits"]
 
@@ -242,6 +250,7 @@ def run_part(part: str, args: argparse.Namespace) -> None:
             concurrency=args.worker_concurrency,
             pool=args.worker_pool,
             probe_threads=args.probe_threads,
+            qbo_webhooks=args.qbo_webhooks,
         )
     elif part == "continuous":
         from tests.bench import continuous
