@@ -34,3 +34,14 @@ def test_latency_floor_wins_when_limits_are_loose():
 
 def test_tenants_limits_add_up():
     assert aggregate_rate(100, REAL) == (100 * 40 * 20, 100 * 300)
+
+
+def test_from_empty_windows_the_first_minutes_calls_go_at_once():
+    bound = run_bound(2000, 2000, creates_in_qbo=1200, creates_in_lacrm=1121, limits=REAL)
+    # LACRM: 1,122 calls at 300 a minute: the 901st starts in minute 3, then one latency.
+    assert bound.lacrm.first_window_seconds == pytest.approx(3 * 60 + 0.15)
+    # QBO: 60 batch calls at 40 a minute: the 41st starts in minute 1.
+    assert bound.qbo.first_window_seconds == pytest.approx(60 + 0.15)
+    assert bound.window_parallel_seconds < bound.parallel_seconds
+    small = run_bound(10, 10, creates_in_qbo=5, creates_in_lacrm=5, limits=REAL)
+    assert small.lacrm.first_window_seconds == pytest.approx(small.lacrm.latency_seconds)

@@ -23,7 +23,7 @@ Parts:
   worker, ``sandbox_seed``-style data (default 2,000 + 2,000, 40% overlap), both connections made
   for real. Prints contacts created per minute, API calls per created contact per system against
   the minimum the APIs allow (``tests/bench/bounds.py``), the wall time against the rate-limit
-  bound with both sides in parallel, and the share of run time spent outside API calls. By
+  bound with both sides in parallel, and our own work (worker CPU + database) per item. By
   default the real limits (the settings in force: QBO 500 req/min, 40 batch calls/min; LACRM
   pacing 300/min) and 150 ms sandbox latency; ``--loose-limits`` raises them for a quick run and
   every figure's line then says LOOSE.

@@ -11,10 +11,11 @@ import logging
 import math
 import os
 import time
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from tests.bench.harness import Stage, worker_waits
+from tests.bench.harness import Stage, tree_cpu, worker_waits
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class RunFigures:
     shapes: dict[str, list] = field(default_factory=dict)
     commits: int = 0
     commit_seconds: float = 0.0
+    worker_cpu: float = 0.0  # CPU seconds of the worker's process tree over the run
+    in_flight_seconds: float = 0.0  # wall with at least one API call in flight
 
     def calls_of(self, system: str, *operations: str) -> int:
         return sum(
@@ -64,10 +67,6 @@ class RunFigures:
     @property
     def total_calls(self) -> int:
         return sum(s.calls for s in self.calls.values())
-
-    @property
-    def outside_seconds(self) -> float:
-        return max(self.wall - self.api_seconds, 0.0)
 
 
 def _call_stats(run) -> tuple[dict[tuple[str, str], CallStats], float, list]:
@@ -121,6 +120,7 @@ def start_and_watch(
 
     worker = stage.child("worker")
     log_offset = len(worker.log_text())
+    cpu_before = tree_cpu(worker.proc.pid)
     run, created = start_run(bench.workspace, kind, user=bench.user)
     if not created:
         raise RuntimeError(f"Another run is active: {run.pk}")
@@ -149,6 +149,7 @@ def start_and_watch(
         print(f"    ! the run ended {run.status}: {run.failure_reason or '(no reason given)'}")
     if run.started_at is None or run.finished_at is None:
         raise RuntimeError(f"The {kind} run never started; see {worker.log_path}")
+    worker_cpu = tree_cpu(worker.proc.pid) - cpu_before
     calls, api_seconds, rows = _call_stats(run)
     paced, paced_n, retry, retry_n = worker_waits(worker.log_text()[log_offset:])
     tasks = stage.task_stats(str(run.pk))
@@ -170,7 +171,21 @@ def start_and_watch(
         shapes=_sum_shapes(tasks),
         commits=sum(t.get("commits", 0) for t in tasks),
         commit_seconds=sum(t.get("commit_seconds", 0.0) for t in tasks),
+        worker_cpu=worker_cpu,
+        in_flight_seconds=_covered(rows),
     )
+
+
+def _covered(rows: list) -> float:
+    """Seconds during which at least one of the calls was in flight (a call's row is written
+    when it ends, ``duration_ms`` after it started): the union of their intervals."""
+    spans = sorted((at.timestamp() - ms / 1000, at.timestamp()) for *_, ms, at in rows)
+    total, end = 0.0, float("-inf")
+    for start, stop in spans:
+        if stop > end:
+            total += stop - max(start, end)
+            end = stop
+    return total
 
 
 def _sum_shapes(tasks: list[dict]) -> dict[str, list]:
@@ -196,7 +211,7 @@ def fmt_shapes(figures: RunFigures, done: int, top: int = 12) -> list[str]:
 
 @dataclass(frozen=True)
 class Probes:
-    """Per-call costs measured around the run, to split "outside API calls" further."""
+    """Per-call costs measured around the run (HTTP transport, pacing's Redis round trips)."""
 
     transport: float  # seconds per HTTP call outside the sandbox's own timer
     lacrm_pacing: float  # seconds of Redis round trips per paced LACRM call
@@ -236,16 +251,18 @@ def measure_probes(stage: Stage, api_key: str, samples: int = 100) -> Probes:
     gaps.sort()
 
     def timed(block) -> float:
+        # A fresh bucket per sample: the round trips alone, never a wait for the window
+        # (100 batch calls on one bucket would wait for QuickBooks' 40 a minute).
         started = time.perf_counter()
-        for _ in range(samples):
-            with block():
+        for i in range(samples):
+            with block(f"bench-probe-{uuid.uuid4().hex}-{i}"):
                 pass
         return (time.perf_counter() - started) / samples
 
     return Probes(
         transport=gaps[len(gaps) // 2] if gaps else 0.0,
-        lacrm_pacing=timed(lambda: lacrm_limits.lacrm_request("bench-probe")),
-        qbo_pacing=timed(lambda: qbo_limits.qbo_request("bench-probe", batch=True)),
+        lacrm_pacing=timed(lacrm_limits.lacrm_request),
+        qbo_pacing=timed(lambda key: qbo_limits.qbo_request(key, batch=True)),
     )
 
 

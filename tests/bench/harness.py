@@ -35,6 +35,10 @@ SETTINGS_MODULE = "tests.bench.settings"
 # answers at most WEB_WORKERS × WEB_THREADS calls at once, which bounds what the sandbox can
 # serve at a given latency (the many-tenant bench measures that capacity and reports it).
 WEB_WORKERS, WEB_THREADS = 2, 4
+TICK = os.sysconf("SC_CLK_TCK")
+# The queue of the sandbox's own tasks on the stage (config/queues.py SANDBOX_QUEUE), served by
+# ``start_vendor_worker``: Intuit's and LACRM's work, never booked to our worker.
+VENDOR_QUEUE = "sandbox-vendor"
 PASSWORD = "bench-password-0d1f3c"  # noqa: S105 - a throwaway user in a throwaway database
 
 
@@ -183,6 +187,8 @@ class Stage:
             LEDGERLINK_ENV="development",
             DEBUG="false",
             SANDBOX_ENABLED="true",
+            # The sandbox's webhook deliveries run on the vendor worker, not the measured one.
+            SANDBOX_TASK_QUEUE=VENDOR_QUEUE,
             SANDBOX_LATENCY="0",
             DATABASE_URL=self.database_url,
             REDIS_URL=self.redis_url,
@@ -248,6 +254,8 @@ class Stage:
         self._wait(web, lambda: self._http_ok("/healthz"), "web server")
 
     def start_worker(self, concurrency: int = 1, pool: str = "prefork") -> None:
+        """Our measured worker (every queue of config/queues.py), and the sandbox's beside it."""
+        self.start_vendor_worker()
         worker = Child(
             "worker",
             [
@@ -271,6 +279,34 @@ class Stage:
         self.children.append(worker)
         worker.start(self.env())
         self._wait(worker, lambda: "ready." in worker.log_text(), "celery worker")
+
+    def start_vendor_worker(self) -> None:
+        """A worker for the sandbox's own tasks (its webhook deliveries), apart from ours."""
+        vendor = Child(
+            "vendor",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "-Q",
+                VENDOR_QUEUE,
+                "-n",
+                "vendor@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            self.log_dir / "vendor.log",
+        )
+        self.children.append(vendor)
+        vendor.start(self.env())
+        self._wait(vendor, lambda: "ready." in vendor.log_text(), "sandbox's celery worker")
 
     def close(self) -> None:
         for child in reversed(self.children):
@@ -325,3 +361,18 @@ def install_sigterm_handler() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and its descendants."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICK
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo.extend(int(c) for c in children)
+    return total

@@ -3,8 +3,7 @@
 For every task it appends one JSON line to ``$BENCH_STATS_FILE``: when it started, how long it
 took, and the number and time of its database queries, in all and by statement shape
 ("UPDATE sync_syncrun"), through Django's documented ``connection.execute_wrappers`` hook. The
-benchmark sums a run's lines to split the time outside API calls into database work, Celery
-hand-offs between batches, and the rest.
+benchmark sums a run's lines into database work and Celery hand-offs between batches.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ QuickBooks webhooks are off in the tenants' sandbox companies unless ``--qbo-web
 sandbox sends one webhook per change at once, as Intuit's sandbox does; production aggregates a
 realm's changes every 1, 3 or 5 minutes (docs/quickbooks-api.md §8), so a hundred tenants'
 creates would bring our web server a few deliveries a second, not one per created customer.
-On this stage the one-per-change deliveries also run on the measured worker (the sandbox's
-delivery task is Intuit's work, not ours) and land on the same gunicorn that plays both APIs:
-measured with them on, they took 24% of the worker's slot time (40 tenants, concurrency 4).
+On this stage every delivery also lands on the one gunicorn that plays both APIs and serves our
+app. (The delivery task itself is Intuit's work: it runs on the stage's vendor worker, apart from
+the measured one. Before that split, with webhooks on, it took 24% of the measured worker's slot
+time: 40 tenants, concurrency 4.)
 
 Postgres: each tenant's run uses the worker's connections, not one per tenant; with
 ``max_connections`` 400 nothing more was needed at the worker concurrency used here.
@@ -33,30 +34,21 @@ import time
 from pathlib import Path
 
 from tests.bench.bounds import Limits, aggregate_rate, ratio
-from tests.bench.harness import WEB_THREADS, WEB_WORKERS, Stage, install_sigterm_handler
+from tests.bench.harness import (
+    TICK,
+    WEB_THREADS,
+    WEB_WORKERS,
+    Stage,
+    install_sigterm_handler,
+    tree_cpu,
+)
 
-TICK = os.sysconf("SC_CLK_TCK")
 CONCURRENCY = [1]  # the worker's --concurrency, for the report
 SLOTS_NOTE = (
     "in flight at most: the worker's {n} slots × {k} calls per batch = {nk} calls, at most "
     "{cap:.0f} calls/min at this latency; the sandbox's web server answers {slots} at once "
     "({workers} processes × {threads} threads), at most {web:.0f}/min"
 )
-
-
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of ``pid`` and its descendants."""
-    total, todo = 0.0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / TICK
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        todo.extend(int(c) for c in children)
-    return total
 
 
 def _postgres_cpu() -> float:
@@ -201,7 +193,7 @@ def _measure(stage, limits: Limits, sizes, probe_threads, tag, qbo_webhooks):
         )
     print(f"  seeded and connected {tenants} tenants [{time.perf_counter() - started:.0f}s]")
     pids = {c.name: c.proc.pid for c in stage.children}
-    cpu_before = {name: _tree_cpu(pid) for name, pid in pids.items()}
+    cpu_before = {name: tree_cpu(pid) for name, pid in pids.items()}
     cpu_before["postgres"], cpu_before["bench"] = _postgres_cpu(), time.process_time()
     machine_before = _machine_busy()
     began_at = time.time()  # the worker's task lines (instrument.py) carry wall-clock starts
@@ -233,7 +225,7 @@ def _measure(stage, limits: Limits, sizes, probe_threads, tag, qbo_webhooks):
             done = sum(r.processed for r in runs)
             print(f"    … {time.monotonic() - began:5.0f}s {len(active)} active, processed {done}")
     wall = time.monotonic() - began
-    cpu = {name: _tree_cpu(pid) - cpu_before[name] for name, pid in pids.items()}
+    cpu = {name: tree_cpu(pid) - cpu_before[name] for name, pid in pids.items()}
     cpu["postgres"] = _postgres_cpu() - cpu_before["postgres"]
     cpu["bench"] = time.process_time() - cpu_before["bench"]
     busy, total = (a - b for a, b in zip(_machine_busy(), machine_before, strict=True))
