@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from sync.contacts.plan import snapshot
 from sync.models import ContactLink, SyncRun, SyncWorkItem
 from sync.runs import log_entries
 
-# Every field ``outbox.link_created`` may set, for one ``bulk_update`` per batch.
+# Every field ``outbox.link_created`` may set, for one UPDATE per batch (``update_links``).
 LINKED_FIELDS = [
     *(f"{side}_{name}" for side in (QBO, LACRM) for name in ("id", "name", "email")),
     *(f"created_in_{side}" for side in (QBO, LACRM)),
@@ -101,6 +101,41 @@ def book_created(run: SyncRun, links, entries, done, counts: Counter) -> None:
     if not links:
         return
     with transaction.atomic():
-        ContactLink.objects.bulk_update(links, LINKED_FIELDS)
+        update_links(links, LINKED_FIELDS)
         SyncWorkItem.objects.filter(pk__in=done).update(state=SyncWorkItem.State.DONE)
         log_entries(run, entries, **counts)
+
+
+def update_links(links: list[ContactLink], names: list[str]) -> None:
+    """Write ``names`` of every link in one ``UPDATE … FROM (VALUES …)`` statement.
+
+    Django's ``bulk_update`` builds a ``CASE WHEN`` expression per field per row: for a batch's
+    20 links × 13 fields it cost more CPU than the rest of the batch's bookkeeping (py-spy on
+    the 2,000 + 2,000 bench). Values go through each field's own ``get_db_prep_save``; columns
+    that are not text are cast to their type (a VALUES column of NULLs is text otherwise).
+    """
+    if not links:
+        return
+    qn = connection.ops.quote_name
+    meta = ContactLink._meta
+    fields = [meta.get_field(name) for name in names]
+    pk = meta.pk
+    params: list = []
+    for link in links:
+        params.append(pk.get_db_prep_save(link.pk, connection))
+        params += [f.get_db_prep_save(getattr(link, f.attname), connection) for f in fields]
+
+    def value(field) -> str:
+        text = field.get_internal_type() in ("CharField", "TextField")
+        return f"v.{qn(field.column)}" + ("" if text else f"::{field.db_type(connection)}")
+
+    sets = ", ".join(f"{qn(f.column)} = {value(f)}" for f in fields)
+    columns = ", ".join(qn(f.column) for f in (pk, *fields))
+    row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    sql = (
+        f"UPDATE {qn(meta.db_table)} AS t SET {sets} "  # noqa: S608 - names from the model
+        f"FROM (VALUES {', '.join([row] * len(links))}) AS v({columns}) "
+        f"WHERE t.{qn(pk.column)} = {value(pk)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
