@@ -256,57 +256,36 @@ class Stage:
     def start_worker(self, concurrency: int = 1, pool: str = "prefork") -> None:
         """Our measured worker (every queue of config/queues.py), and the sandbox's beside it."""
         self.start_vendor_worker()
-        worker = Child(
+        self._start_celery(
             "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                f"--pool={pool}",
-                f"--concurrency={concurrency}",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-                # Per-task timings and DB query counts (tests/bench/instrument.py).
-                "--include=tests.bench.instrument",
-            ],
-            self.log_dir / "worker.log",
+            "celery worker",
+            f"--pool={pool}",
+            f"--concurrency={concurrency}",
+            # Per-task timings and DB query counts (tests/bench/instrument.py).
+            "--include=tests.bench.instrument",
         )
-        self.children.append(worker)
-        worker.start(self.env())
-        self._wait(worker, lambda: "ready." in worker.log_text(), "celery worker")
 
     def start_vendor_worker(self) -> None:
         """A worker for the sandbox's own tasks (its webhook deliveries), apart from ours."""
-        vendor = Child(
+        self._start_celery(
             "vendor",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=prefork",
-                "--concurrency=1",
-                "-Q",
-                VENDOR_QUEUE,
-                "-n",
-                "vendor@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel=INFO",
-            ],
-            self.log_dir / "vendor.log",
+            "sandbox's celery worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "-Q",
+            VENDOR_QUEUE,
+            "-n",
+            "vendor@%h",
         )
-        self.children.append(vendor)
-        vendor.start(self.env())
-        self._wait(vendor, lambda: "ready." in vendor.log_text(), "sandbox's celery worker")
+
+    def _start_celery(self, name: str, what: str, *args: str) -> None:
+        """Start a ``celery worker`` child with ``args``; wait until it says it is ready."""
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker", *args]
+        command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+        child = Child(name, [*command, "--loglevel=INFO"], self.log_dir / f"{name}.log")
+        self.children.append(child)
+        child.start(self.env())
+        self._wait(child, lambda: "ready." in child.log_text(), what)
 
     def close(self) -> None:
         for child in reversed(self.children):
